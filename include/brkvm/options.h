@@ -1,0 +1,49 @@
+/* options.h - brkvm's command line: parsing and validation (pure: no KVM, no files opened) */
+#ifndef BRKVM_OPTIONS_H
+#define BRKVM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BRKVM_MEM_DEFAULT (256ULL << 20)
+#define BRKVM_MEM_MIN (16ULL << 20)
+#define BRKVM_CPUS_MAX 512
+
+enum brkvm_loglevel { LOG_LVL_ERROR, LOG_LVL_WARNING, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+struct brkvm_config {
+    char *kernel;       /* -k: Image, ELF or flat binary (required) */
+    char *initrd;       /* -i */
+    char *params;       /* -p: kernel command line */
+    char *dump_dtb;     /* --dump-dtb FILE: write the generated DT there too */
+    uint64_t mem_size;  /* -m, bytes */
+    unsigned cpus;      /* -c */
+    bool has_load_addr; /* --load-addr given (flat binaries) */
+    uint64_t load_addr;
+    enum brkvm_loglevel loglevel;
+    bool debug_mmio;    /* log accesses to unmapped MMIO */
+};
+
+enum options_result {
+    OPTIONS_OK = 0,    /* run the VM */
+    OPTIONS_EXIT = 1,  /* --help / --version printed: exit 0 */
+};
+
+/*
+ * Parse argv (argv[0] is the program, argv[1] must be the "run" command, or --help/--version).
+ * On success returns OPTIONS_OK or OPTIONS_EXIT (with *out_text set to the text to print).
+ * On bad input returns -EINVAL with *out_text set to a one-line message saying what was wrong
+ * and what to do.  *out_text is allocated with g_malloc; free it with g_free.
+ */
+int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_text);
+
+/*
+ * Checks that need facts about the host: memory against host_ram_bytes (0 = unknown),
+ * vCPUs against max_vcpus (0 = unknown).  Returns 0 or -EINVAL with *msg (g_malloc'd).
+ */
+int options_check_host(const struct brkvm_config *cfg, uint64_t host_ram_bytes,
+                       unsigned max_vcpus, char **msg);
+
+void options_free(struct brkvm_config *cfg);
+
+#endif

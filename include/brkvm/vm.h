@@ -1,0 +1,81 @@
+/* vm.h - the VM object: KVM handles, guest RAM, vCPUs, devices, and how the run ends */
+#ifndef BRKVM_VM_H
+#define BRKVM_VM_H
+
+#include <brkvm/bus.h>
+#include <brkvm/loader.h>
+#include <brkvm/options.h>
+#include <brkvm/uart_8250.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct kvm_run;
+
+struct vcpu {
+    struct vm *vm;
+    unsigned id;
+    int fd;
+    struct kvm_run *run;
+    pthread_t thread;
+    bool started;
+    uint64_t mpidr;
+};
+
+struct gic {
+    int version; /* 2 or 3 */
+    int fd;
+    uint64_t dist_base, dist_size, redist_base, redist_size, cpu_base, cpu_size;
+};
+
+struct vm {
+    const struct brkvm_config *cfg;
+    int kvm_fd, vm_fd;
+    int ipa_bits;
+    uint8_t *ram;
+    uint64_t ram_base, ram_size;
+    size_t run_size;
+    unsigned nr_vcpus;
+    struct vcpu *vcpus;
+    struct gic gic;
+    struct mmio_bus bus;
+    struct uart_8250 uart;
+    struct load_map map;
+
+    /* how the run ends: the first vm_request_exit wins */
+    pthread_mutex_t exit_lock;
+    bool exiting;
+    int exit_code;
+    char exit_reason[160];
+    int exit_efd; /* eventfd: wakes the main loop */
+};
+
+/* vm.c */
+int vm_create(struct vm *vm, const struct brkvm_config *cfg, char **msg);
+void vm_destroy(struct vm *vm);
+/* record why the VM ends (first caller wins) and wake the main loop; safe from any thread */
+void vm_request_exit(struct vm *vm, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+bool vm_exiting(struct vm *vm);
+int vm_set_irq(struct vm *vm, unsigned spi, int level);
+/* host pointer for guest-physical [gpa, gpa+len) or NULL if not all in RAM */
+void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* gic.c */
+int gic_create(struct vm *vm, char **msg);
+int gic_finalize(struct vm *vm, char **msg);
+
+/* vcpu.c */
+int vcpu_create_all(struct vm *vm, char **msg);
+int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
+int vcpu_start_all(struct vm *vm, char **msg);
+void vcpu_stop_all(struct vm *vm);
+int vcpu_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val);
+int vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val);
+
+/* boot.c: copy the payload and initrd as vm->map says, build the DT, set vCPU 0's entry state */
+int boot_prepare(struct vm *vm, const uint8_t *kernel, uint64_t kernel_len,
+                 const struct payload *p, const uint8_t *initrd, uint64_t initrd_len, char **msg);
+
+#endif

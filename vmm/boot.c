@@ -1,0 +1,79 @@
+/* boot.c - put the payload, initrd and device tree in guest RAM; set the boot vCPU's state
+ * (booting.rst: x0 = DTB, x1-x3 = 0, EL1h with DAIF masked, MMU off) */
+#define G_LOG_DOMAIN "boot"
+#include <brkvm/fdt.h>
+#include <brkvm/memmap.h>
+#include <brkvm/vm.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <libfdt.h>
+#include <stdio.h>
+#include <string.h>
+
+static int dump_dtb(const char *path, const void *blob, size_t len, char **msg)
+{
+    GError *err = NULL;
+
+    if (!g_file_set_contents(path, blob, (gssize)len, &err)) {
+        *msg = g_strdup_printf("--dump-dtb: %s", err->message);
+        g_error_free(err);
+        return -EIO;
+    }
+    return 0;
+}
+
+int boot_prepare(struct vm *vm, const uint8_t *kernel, uint64_t kernel_len,
+                 const struct payload *p, const uint8_t *initrd, uint64_t initrd_len, char **msg)
+{
+    const struct load_map *map = &vm->map;
+    uint64_t *mpidr = g_new(uint64_t, vm->nr_vcpus);
+    void *dtb = vm_gpa_to_hva(vm, map->dtb_start, LOADER_DTB_MAX);
+    char stdout_path[40];
+    int r;
+
+    loader_copy(p, kernel, kernel_len, map, vm->ram, vm->ram_base);
+    if (initrd_len)
+        memcpy(vm_gpa_to_hva(vm, map->initrd_start, initrd_len), initrd, initrd_len);
+
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        mpidr[i] = vm->vcpus[i].mpidr;
+    snprintf(stdout_path, sizeof(stdout_path), "/uart@%llx",
+             (unsigned long long)BRKVM_UART_BASE);
+    struct fdt_machine m = {
+        .ram_base = vm->ram_base,
+        .ram_size = vm->ram_size,
+        .ncpus = vm->nr_vcpus,
+        .mpidr = mpidr,
+        .gic_version = vm->gic.version,
+        .gic_dist_base = vm->gic.dist_base,
+        .gic_dist_size = vm->gic.dist_size,
+        .gic_redist_base = vm->gic.redist_base,
+        .gic_redist_size = vm->gic.redist_size,
+        .gic_cpu_base = vm->gic.cpu_base,
+        .gic_cpu_size = vm->gic.cpu_size,
+        .bootargs = vm->cfg->params,
+        .initrd_start = map->initrd_start,
+        .initrd_end = map->initrd_end,
+        .stdout_path = stdout_path,
+        .bus = &vm->bus,
+    };
+    r = fdt_build(&m, dtb, LOADER_DTB_MAX);
+    g_free(mpidr);
+    if (r) {
+        *msg = g_strdup_printf("building the device tree: %s", strerror(-r));
+        return r;
+    }
+    if (vm->cfg->dump_dtb && (r = dump_dtb(vm->cfg->dump_dtb, dtb, fdt_totalsize(dtb), msg)))
+        return r;
+    g_info("%s at %#llx-%#llx entry %#llx, initrd %#llx-%#llx, DTB %#llx",
+           loader_kind_name(p->kind), (unsigned long long)map->kernel_start,
+           (unsigned long long)map->kernel_end, (unsigned long long)map->entry,
+           (unsigned long long)map->initrd_start, (unsigned long long)map->initrd_end,
+           (unsigned long long)map->dtb_start);
+    if ((r = vcpu_set_boot_regs(&vm->vcpus[0], map->entry, map->dtb_start))) {
+        *msg = g_strdup_printf("setting the boot vCPU's registers: %s", strerror(-r));
+        return r;
+    }
+    return 0;
+}

@@ -1,0 +1,261 @@
+/* main.c - brkvm's entry point: parse the command line, build the VM, run it, report the end.
+ * Exit codes: 0 guest powered off or reset (or Ctrl-A x), 1 guest crash / KVM or internal
+ * error, 2 bad input (command line or files). */
+#define G_LOG_DOMAIN "main"
+#include <brkvm/log.h>
+#include <brkvm/memmap.h>
+#include <brkvm/size.h>
+#include <brkvm/term.h>
+#include <brkvm/vm.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EXIT_GUEST_ERROR 1
+#define EXIT_BAD_INPUT 2
+
+struct file_map {
+    uint8_t *data;
+    uint64_t len;
+};
+
+static struct vm the_vm;
+static volatile sig_atomic_t got_signal;
+
+/* Map a whole regular file read-only; a clear message for each way it can fail. */
+static int file_map(const char *what, const char *path, uint64_t limit, struct file_map *f,
+                    char **msg)
+{
+    struct stat st;
+    char b[32];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int r = 0;
+
+    f->data = NULL;
+    f->len = 0;
+    if (fd < 0) {
+        *msg = g_strdup_printf("%s %s: %s", what, path, strerror(errno));
+        return -errno;
+    }
+    if (fstat(fd, &st) < 0) {
+        r = -errno;
+        *msg = g_strdup_printf("%s %s: %s", what, path, strerror(errno));
+    } else if (S_ISDIR(st.st_mode)) {
+        r = -EISDIR;
+        *msg = g_strdup_printf("%s %s: is a directory, not a file", what, path);
+    } else if (!S_ISREG(st.st_mode)) {
+        r = -EINVAL;
+        *msg = g_strdup_printf("%s %s: not a regular file", what, path);
+    } else if ((uint64_t)st.st_size > limit) {
+        r = -E2BIG;
+        *msg = g_strdup_printf("%s %s: %lld bytes do not fit in guest RAM (--mem %s)", what,
+                               path, (long long)st.st_size, size_format(limit, b, sizeof(b)));
+    } else if (st.st_size > 0) {
+        f->data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (f->data == MAP_FAILED) {
+            r = -errno;
+            f->data = NULL;
+            *msg = g_strdup_printf("%s %s: %s", what, path, strerror(errno));
+        } else {
+            f->len = st.st_size;
+        }
+    }
+    close(fd);
+    return r;
+}
+
+static void file_unmap(struct file_map *f)
+{
+    if (f->data)
+        munmap(f->data, f->len);
+    f->data = NULL;
+}
+
+static void uart_tx(void *opaque, uint8_t c)
+{
+    ssize_t r;
+    do
+        r = write(STDOUT_FILENO, &c, 1);
+    while (r < 0 && errno == EINTR);
+}
+
+static void uart_irq(void *opaque, int level)
+{
+    struct vm *vm = opaque;
+    int r = vm_set_irq(vm, vm->uart.spi, level);
+    if (r)
+        g_warning("UART interrupt line: %s", strerror(-r));
+}
+
+static int devices_init(struct vm *vm, char **msg)
+{
+    int r;
+
+    uart_8250_init(&vm->uart, BRKVM_UART_SPI, uart_tx, uart_irq, vm);
+    r = bus_register(&vm->bus, BRKVM_UART_BASE, UART_MMIO_SIZE, &uart_8250_ops, &vm->uart);
+    if (r)
+        *msg = g_strdup_printf("registering the UART: %s", strerror(-r));
+    return r;
+}
+
+static void on_signal(int sig)
+{
+    uint64_t one = 1;
+    got_signal = sig;
+    if (write(the_vm.exit_efd, &one, sizeof(one)) < 0) {
+        /* nothing to do in a signal handler */
+    }
+}
+
+/* Console input to the UART and waiting for the end of the run. */
+static void main_loop(struct vm *vm, bool tty)
+{
+    struct term_escape esc = {0};
+    uint8_t in[256], pending[256];
+    size_t npending = 0, off = 0;
+    bool stdin_open = true;
+
+    for (;;) {
+        struct pollfd pfd[2] = {
+            {.fd = vm->exit_efd, .events = POLLIN},
+            {.fd = STDIN_FILENO, .events = POLLIN},
+        };
+        /* while the guest has not drained its input buffer, retry every 10 ms */
+        int nfds = (stdin_open && !npending) ? 2 : 1;
+        int r = poll(pfd, nfds, npending ? 10 : -1);
+
+        if (r < 0 && errno != EINTR)
+            break;
+        if (got_signal) {
+            vm_request_exit(vm, EXIT_GUEST_ERROR, "stopped by signal %d (%s)", got_signal,
+                            strsignal(got_signal));
+        }
+        if (vm_exiting(vm))
+            return;
+        if (npending) {
+            off += uart_8250_push_input(&vm->uart, pending + off, npending - off);
+            if (off == npending)
+                npending = off = 0;
+            continue;
+        }
+        if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t n = read(STDIN_FILENO, in, sizeof(in));
+            bool quit = false;
+            if (n <= 0) {
+                if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                    continue;
+                stdin_open = false; /* EOF: the guest runs on without input */
+                continue;
+            }
+            npending = tty ? term_filter(&esc, in, (size_t)n, pending, &quit)
+                           : (memcpy(pending, in, (size_t)n), (size_t)n);
+            if (quit) {
+                vm_request_exit(vm, 0, "quit from the console (Ctrl-A x)");
+                return;
+            }
+            off = uart_8250_push_input(&vm->uart, pending, npending);
+            if (off == npending)
+                npending = off = 0;
+        }
+    }
+    vm_request_exit(vm, EXIT_GUEST_ERROR, "poll: %s", strerror(errno));
+}
+
+static int fail(int code, char *msg)
+{
+    term_restore();
+    fprintf(stderr, "brkvm: %s\n", msg ? msg : "unknown error");
+    g_free(msg);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    struct brkvm_config cfg;
+    struct file_map kernel = {0}, initrd = {0};
+    struct payload payload;
+    struct vm *vm = &the_vm;
+    const char *why = NULL;
+    char *msg = NULL;
+    uint64_t host_ram;
+    int r, code;
+    bool tty;
+
+    r = options_parse(argc, argv, &cfg, &msg);
+    if (r == OPTIONS_EXIT) {
+        fputs(msg, stdout);
+        g_free(msg);
+        return 0;
+    }
+    if (r < 0)
+        return fail(EXIT_BAD_INPUT, msg);
+    log_init(cfg.loglevel);
+
+    host_ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+    if (options_check_host(&cfg, host_ram, 0, &msg))
+        return fail(EXIT_BAD_INPUT, msg);
+    if (file_map("--kernel", cfg.kernel, cfg.mem_size, &kernel, &msg))
+        return fail(EXIT_BAD_INPUT, msg);
+    if (loader_probe(kernel.data, kernel.len, &payload, &why))
+        return fail(EXIT_BAD_INPUT, g_strdup_printf("--kernel %s: not an arm64 Image, ELF or "
+                                                    "flat binary: %s", cfg.kernel, why));
+    if (cfg.has_load_addr && payload.kind != PAYLOAD_FLAT)
+        return fail(EXIT_BAD_INPUT, g_strdup_printf("--load-addr applies to flat binaries only; "
+                                                    "%s is an %s", cfg.kernel,
+                                                    loader_kind_name(payload.kind)));
+    if (cfg.initrd && file_map("--initrd", cfg.initrd, cfg.mem_size, &initrd, &msg))
+        return fail(EXIT_BAD_INPUT, msg);
+    /* placement first: a kernel or initrd that cannot fit is bad input, found before KVM */
+    if (loader_plan(&payload, kernel.len, BRKVM_RAM_BASE, cfg.mem_size, cfg.has_load_addr,
+                    cfg.load_addr, initrd.len, &vm->map, &why)) {
+        char b[32];
+        return fail(EXIT_BAD_INPUT, g_strdup_printf("%s (kernel %s: %llu bytes, initrd %llu "
+                    "bytes, --mem %s)", why, loader_kind_name(payload.kind),
+                    (unsigned long long)kernel.len, (unsigned long long)initrd.len,
+                    size_format(cfg.mem_size, b, sizeof(b))));
+    }
+
+    struct load_map map = vm->map;
+    r = vm_create(vm, &cfg, &msg);
+    vm->map = map;
+    if (r)
+        return fail(r == -EINVAL || r == -E2BIG ? EXIT_BAD_INPUT : EXIT_GUEST_ERROR, msg);
+    if (vcpu_create_all(vm, &msg) || gic_create(vm, &msg) || gic_finalize(vm, &msg) ||
+        devices_init(vm, &msg) ||
+        boot_prepare(vm, kernel.data, kernel.len, &payload, initrd.data, initrd.len, &msg)) {
+        vm_destroy(vm);
+        return fail(EXIT_GUEST_ERROR, msg);
+    }
+    file_unmap(&kernel);
+    file_unmap(&initrd);
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    tty = term_init();
+
+    if (vcpu_start_all(vm, &msg)) {
+        vm_request_exit(vm, EXIT_GUEST_ERROR, "%s", msg);
+        g_free(msg);
+    } else {
+        main_loop(vm, tty);
+    }
+    vcpu_stop_all(vm);
+    term_restore();
+    code = vm->exit_code;
+    fprintf(stderr, "\nbrkvm: %s\n", vm->exit_reason);
+    vm_destroy(vm);
+    options_free(&cfg);
+    return code;
+}

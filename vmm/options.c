@@ -1,0 +1,208 @@
+/* options.c - brkvm's command line, parsed with GOptionContext, validated with clear messages */
+#include <brkvm/options.h>
+#include <brkvm/size.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+#define USAGE_HINT "run 'brkvm run --help' for the options"
+
+static char *fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static char *fail(const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return msg;
+}
+
+static const char *top_help =
+    "Usage: brkvm COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  run      boot a guest kernel or bare-metal payload under KVM\n"
+    "\n"
+    "  brkvm run --help     options of 'run'\n"
+    "  brkvm --version      print the version\n";
+
+int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_text)
+{
+    char *mem = NULL, *load_addr = NULL, *loglevel = NULL;
+    int cpus = 1;
+    gboolean debug_mmio = FALSE;
+    GError *err = NULL;
+    GOptionContext *ctx = NULL;
+    int ret = -EINVAL;
+    char **args = NULL;
+    int nargs;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->mem_size = BRKVM_MEM_DEFAULT;
+    cfg->cpus = 1;
+    cfg->loglevel = LOG_LVL_WARNING;
+    *out_text = NULL;
+
+    if (argc < 2) {
+        *out_text = fail("no command given: %s", "use 'brkvm run --kernel FILE' (brkvm --help)");
+        return -EINVAL;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        *out_text = g_strdup(top_help);
+        return OPTIONS_EXIT;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        *out_text = g_strdup("brkvm 0.1.0\n");
+        return OPTIONS_EXIT;
+    }
+    if (strcmp(argv[1], "run")) {
+        *out_text = fail("unknown command '%s': the only command is 'run' (brkvm --help)", argv[1]);
+        return -EINVAL;
+    }
+
+    const GOptionEntry entries[] = {
+        {"kernel", 'k', 0, G_OPTION_ARG_FILENAME, &cfg->kernel,
+         "kernel to boot: arm64 Linux Image, ELF, or flat binary (required)", "FILE"},
+        {"initrd", 'i', 0, G_OPTION_ARG_FILENAME, &cfg->initrd, "initial ramdisk", "FILE"},
+        {"params", 'p', 0, G_OPTION_ARG_STRING, &cfg->params, "kernel command line", "\"ARGS\""},
+        {"mem", 'm', 0, G_OPTION_ARG_STRING, &mem,
+         "guest RAM, e.g. 512M or 2G; a bare number is MiB (default 256M)", "SIZE"},
+        {"cpus", 'c', 0, G_OPTION_ARG_INT, &cpus, "number of vCPUs (default 1)", "N"},
+        {"load-addr", 0, 0, G_OPTION_ARG_STRING, &load_addr,
+         "guest-physical load address of a flat binary (default RAM start + 0x80000)", "ADDR"},
+        {"dump-dtb", 0, 0, G_OPTION_ARG_FILENAME, &cfg->dump_dtb,
+         "also write the generated device tree blob to FILE", "FILE"},
+        {"loglevel", 0, 0, G_OPTION_ARG_STRING, &loglevel,
+         "error, warning (default), info or debug", "LEVEL"},
+        {"debug-mmio", 0, 0, G_OPTION_ARG_NONE, &debug_mmio,
+         "log guest accesses to unmapped MMIO addresses", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+
+    ctx = g_option_context_new("- boot a guest under KVM");
+    g_option_context_set_summary(ctx, "Guest console: the UART is on stdin/stdout.  When stdin is a\n"
+                                      "terminal, press Ctrl-A x to quit, Ctrl-A Ctrl-A to send Ctrl-A.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_help_enabled(ctx, FALSE);
+
+    /* GOptionContext wants argv[0]; make "brkvm run" look like one program name */
+    nargs = argc - 1;
+    args = g_new0(char *, argc + 1);
+    args[0] = g_strdup("brkvm run");
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            *out_text = g_option_context_get_help(ctx, TRUE, NULL);
+            ret = OPTIONS_EXIT;
+            goto out;
+        }
+        args[i - 1] = g_strdup(argv[i]);
+    }
+    if (!g_option_context_parse(ctx, &nargs, &args, &err)) {
+        *out_text = fail("%s (%s)", err->message, USAGE_HINT);
+        goto out;
+    }
+    if (nargs > 1) {
+        *out_text = fail("unexpected argument '%s' (%s)", args[1], USAGE_HINT);
+        goto out;
+    }
+    if (!cfg->kernel) {
+        *out_text = fail("no kernel given: use --kernel FILE (%s)", USAGE_HINT);
+        goto out;
+    }
+    if (mem) {
+        uint64_t v;
+        char buf[32];
+        int r = size_parse_mem(mem, &v);
+        if (r == -ERANGE) {
+            *out_text = fail("--mem %s: too large", mem);
+            goto out;
+        }
+        if (r) {
+            *out_text = fail("--mem %s: not a size; use a number with an optional K, M, G or T "
+                             "suffix, e.g. 512M", mem);
+            goto out;
+        }
+        if (v < BRKVM_MEM_MIN) {
+            *out_text = fail("--mem %s: too small, need at least %s", mem,
+                             size_format(BRKVM_MEM_MIN, buf, sizeof(buf)));
+            goto out;
+        }
+        if (v & 0xffff) {
+            *out_text = fail("--mem %s: must be a multiple of 64K", mem);
+            goto out;
+        }
+        cfg->mem_size = v;
+    }
+    if (cpus < 1 || cpus > BRKVM_CPUS_MAX) {
+        *out_text = fail("--cpus %d: out of range, use 1 to %d", cpus, BRKVM_CPUS_MAX);
+        goto out;
+    }
+    cfg->cpus = cpus;
+    if (load_addr) {
+        if (size_parse_u64(load_addr, &cfg->load_addr)) {
+            *out_text = fail("--load-addr %s: not an address; use e.g. 0x80080000", load_addr);
+            goto out;
+        }
+        if (cfg->load_addr & 3) {
+            *out_text = fail("--load-addr %s: must be 4-byte aligned", load_addr);
+            goto out;
+        }
+        cfg->has_load_addr = true;
+    }
+    if (loglevel) {
+        static const char *names[] = {"error", "warning", "info", "debug"};
+        unsigned i;
+        for (i = 0; i < G_N_ELEMENTS(names); i++)
+            if (!g_ascii_strcasecmp(loglevel, names[i]))
+                break;
+        if (i == G_N_ELEMENTS(names)) {
+            *out_text = fail("--loglevel %s: unknown level; use error, warning, info or debug",
+                             loglevel);
+            goto out;
+        }
+        cfg->loglevel = (enum brkvm_loglevel)i;
+    }
+    cfg->debug_mmio = debug_mmio;
+    ret = OPTIONS_OK;
+out:
+    if (ret < 0)
+        options_free(cfg);
+    g_strfreev(args);
+    g_free(mem);
+    g_free(load_addr);
+    g_free(loglevel);
+    g_clear_error(&err);
+    g_option_context_free(ctx);
+    return ret;
+}
+
+int options_check_host(const struct brkvm_config *cfg, uint64_t host_ram_bytes,
+                       unsigned max_vcpus, char **msg)
+{
+    char a[32], b[32];
+
+    *msg = NULL;
+    if (host_ram_bytes && cfg->mem_size > host_ram_bytes) {
+        *msg = fail("--mem %s: too large for this host, which has %s of RAM",
+                    size_format(cfg->mem_size, a, sizeof(a)),
+                    size_format(host_ram_bytes & ~((1ULL << 20) - 1), b, sizeof(b)));
+        return -EINVAL;
+    }
+    if (max_vcpus && cfg->cpus > max_vcpus) {
+        *msg = fail("--cpus %u: out of range, KVM on this host allows at most %u", cfg->cpus,
+                    max_vcpus);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+void options_free(struct brkvm_config *cfg)
+{
+    g_clear_pointer(&cfg->kernel, g_free);
+    g_clear_pointer(&cfg->initrd, g_free);
+    g_clear_pointer(&cfg->params, g_free);
+    g_clear_pointer(&cfg->dump_dtb, g_free);
+}

@@ -1,0 +1,241 @@
+/* vcpu.c - vCPU creation and one thread per vCPU running the KVM_RUN loop */
+#define G_LOG_DOMAIN "vcpu"
+#include "arch/arm64/regs.h"
+
+#include <brkvm/vm.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#define SIG_KICK SIGUSR1
+
+int vcpu_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val)
+{
+    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)val};
+    return ioctl(vcpu->fd, KVM_GET_ONE_REG, &r) < 0 ? -errno : 0;
+}
+
+int vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val)
+{
+    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)&val};
+    return ioctl(vcpu->fd, KVM_SET_ONE_REG, &r) < 0 ? -errno : 0;
+}
+
+int vcpu_create_all(struct vm *vm, char **msg)
+{
+    struct kvm_vcpu_init preferred;
+    int r;
+
+    if (ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &preferred) < 0) {
+        r = -errno;
+        *msg = g_strdup_printf("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
+        return r;
+    }
+    vm->nr_vcpus = vm->cfg->cpus;
+    vm->vcpus = g_new0(struct vcpu, vm->nr_vcpus);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        vm->vcpus[i].fd = -1;
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        struct kvm_vcpu_init init = {.target = preferred.target};
+
+        v->vm = vm;
+        v->id = i;
+        v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, i);
+        if (v->fd < 0) {
+            r = -errno;
+            *msg = g_strdup_printf("KVM_CREATE_VCPU %u: %s", i, strerror(errno));
+            return r;
+        }
+        v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+        if (v->run == MAP_FAILED) {
+            r = -errno;
+            v->run = NULL;
+            *msg = g_strdup_printf("mmap of vCPU %u's kvm_run: %s", i, strerror(errno));
+            return r;
+        }
+        /* in-kernel PSCI 0.2; secondaries wait powered off for the guest's CPU_ON */
+        init.features[0] = 1U << KVM_ARM_VCPU_PSCI_0_2;
+        if (i > 0)
+            init.features[0] |= 1U << KVM_ARM_VCPU_POWER_OFF;
+        if (ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+            r = -errno;
+            *msg = g_strdup_printf("KVM_ARM_VCPU_INIT %u: %s", i, strerror(errno));
+            return r;
+        }
+        if ((r = vcpu_get_reg(v, REG_MPIDR_EL1, &v->mpidr))) {
+            *msg = g_strdup_printf("reading vCPU %u's MPIDR_EL1: %s", i, strerror(-r));
+            return r;
+        }
+    }
+    return 0;
+}
+
+int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0)
+{
+    int r;
+
+    if ((r = vcpu_set_reg(vcpu, REG_PSTATE, PSTATE_EL1H_DAIF)) ||
+        (r = vcpu_set_reg(vcpu, REG_PC, pc)) || (r = vcpu_set_reg(vcpu, REG_X(0), x0)))
+        return r;
+    for (int i = 1; i < 4; i++) /* booting.rst: x1-x3 are reserved, zero */
+        if ((r = vcpu_set_reg(vcpu, REG_X(i), 0)))
+            return r;
+    return 0;
+}
+
+static uint64_t vcpu_pc(struct vcpu *v)
+{
+    uint64_t pc = 0;
+    vcpu_get_reg(v, REG_PC, &pc);
+    return pc;
+}
+
+static void handle_mmio(struct vcpu *v)
+{
+    struct kvm_run *run = v->run;
+    uint64_t addr = run->mmio.phys_addr;
+    unsigned len = run->mmio.len;
+
+    if (bus_access(&v->vm->bus, addr, run->mmio.data, len, run->mmio.is_write) &&
+        v->vm->cfg->debug_mmio) {
+        uint64_t val = 0;
+        memcpy(&val, run->mmio.data, len > 8 ? 8 : len);
+        g_warning("vCPU %u: unmapped MMIO %s %#llx (%u bytes%s%#llx) at pc %#llx", v->id,
+                  run->mmio.is_write ? "write" : "read", (unsigned long long)addr, len,
+                  run->mmio.is_write ? ", value " : ", returning ",
+                  (unsigned long long)val, (unsigned long long)vcpu_pc(v));
+    }
+}
+
+static void handle_system_event(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+
+    switch (v->run->system_event.type) {
+    case KVM_SYSTEM_EVENT_SHUTDOWN:
+        vm_request_exit(vm, 0, "guest powered off (PSCI SYSTEM_OFF from vCPU %u)", v->id);
+        break;
+    case KVM_SYSTEM_EVENT_RESET:
+        vm_request_exit(vm, 0, "guest requested a reset (PSCI SYSTEM_RESET from vCPU %u)", v->id);
+        break;
+    case KVM_SYSTEM_EVENT_CRASH:
+        vm_request_exit(vm, 1, "guest crashed (system event CRASH from vCPU %u)", v->id);
+        break;
+    default:
+        vm_request_exit(vm, 1, "unknown system event %u from vCPU %u",
+                        v->run->system_event.type, v->id);
+    }
+}
+
+/* One KVM_RUN result; returns false when this vCPU must stop. */
+static bool handle_exit(struct vcpu *v)
+{
+    struct kvm_run *run = v->run;
+    struct vm *vm = v->vm;
+
+    switch (run->exit_reason) {
+    case KVM_EXIT_MMIO:
+        handle_mmio(v);
+        return true;
+    case KVM_EXIT_SYSTEM_EVENT:
+        handle_system_event(v);
+        return false;
+    case KVM_EXIT_FAIL_ENTRY:
+        vm_request_exit(vm, 1, "vCPU %u failed to enter the guest (hardware reason %#llx)", v->id,
+                        (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+        return false;
+    case KVM_EXIT_INTERNAL_ERROR:
+        vm_request_exit(vm, 1, "KVM internal error %u on vCPU %u at pc %#llx",
+                        run->internal.suberror, v->id, (unsigned long long)vcpu_pc(v));
+        return false;
+    default:
+        vm_request_exit(vm, 1, "unhandled KVM exit reason %u on vCPU %u at pc %#llx",
+                        run->exit_reason, v->id, (unsigned long long)vcpu_pc(v));
+        return false;
+    }
+}
+
+static void *vcpu_thread(void *arg)
+{
+    struct vcpu *v = arg;
+    sigset_t set;
+    char name[16];
+
+    snprintf(name, sizeof(name), "vcpu%u", v->id);
+    pthread_setname_np(pthread_self(), name);
+    sigemptyset(&set);
+    sigaddset(&set, SIG_KICK);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+    while (!vm_exiting(v->vm)) {
+        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+            int e = errno;
+            if (e == EINTR || e == EAGAIN)
+                continue;
+            if (e == ENOSYS)
+                vm_request_exit(v->vm, 1, "vCPU %u accessed memory outside RAM and devices with "
+                                "an instruction KVM cannot emulate, at pc %#llx",
+                                v->id, (unsigned long long)vcpu_pc(v));
+            else
+                vm_request_exit(v->vm, 1, "KVM_RUN on vCPU %u failed: %s (pc %#llx)", v->id,
+                                strerror(e), (unsigned long long)vcpu_pc(v));
+            break;
+        }
+        if (!handle_exit(v))
+            break;
+    }
+    return NULL;
+}
+
+static void kick_handler(int sig)
+{
+    (void)sig; /* only there to make KVM_RUN return EINTR */
+}
+
+int vcpu_start_all(struct vm *vm, char **msg)
+{
+    struct sigaction sa = {.sa_handler = kick_handler};
+    sigset_t set, old;
+    int r;
+
+    sigaction(SIG_KICK, &sa, NULL);
+    /* threads start with SIG_KICK blocked and unblock it themselves */
+    sigemptyset(&set);
+    sigaddset(&set, SIG_KICK);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        r = pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread, &vm->vcpus[i]);
+        if (r) {
+            *msg = g_strdup_printf("starting vCPU %u's thread: %s", i, strerror(r));
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            return -r;
+        }
+        vm->vcpus[i].started = true;
+    }
+    return 0;
+}
+
+/* Make every vCPU leave KVM_RUN for good and wait for its thread. */
+void vcpu_stop_all(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        if (!v->started)
+            continue;
+        /* immediate_exit covers a kick that lands before the thread enters KVM_RUN */
+        __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+        pthread_kill(v->thread, SIG_KICK);
+    }
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        if (vm->vcpus[i].started)
+            pthread_join(vm->vcpus[i].thread, NULL);
+        vm->vcpus[i].started = false;
+    }
+}
