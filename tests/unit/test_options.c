@@ -1,0 +1,130 @@
+/* test_options.c - command line parsing and its error messages */
+#include <brkvm/options.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+/* parse a space-separated command line; returns the result, *text the message */
+static int parse(const char *line, struct brkvm_config *cfg, char **text)
+{
+    char **argv = g_strsplit(line, " ", -1);
+    int r = options_parse((int)g_strv_length(argv), argv, cfg, text);
+    g_strfreev(argv);
+    return r;
+}
+
+static void test_defaults_and_all_flags(void)
+{
+    struct brkvm_config cfg;
+    char *text;
+
+    g_assert_cmpint(parse("brkvm run -k Image", &cfg, &text), ==, OPTIONS_OK);
+    g_assert_null(text);
+    g_assert_cmpstr(cfg.kernel, ==, "Image");
+    g_assert_cmpuint(cfg.mem_size, ==, 256ULL << 20);
+    g_assert_cmpuint(cfg.cpus, ==, 1);
+    g_assert_null(cfg.initrd);
+    g_assert_false(cfg.has_load_addr);
+    g_assert_cmpint(cfg.loglevel, ==, LOG_LVL_WARNING);
+    options_free(&cfg);
+
+    g_assert_cmpint(parse("brkvm run --kernel K --initrd I --params console=ttyS0 --mem 1G "
+                          "--cpus 4 --dump-dtb D --loglevel debug --load-addr 0x80100000 "
+                          "--debug-mmio", &cfg, &text), ==, OPTIONS_OK);
+    g_assert_cmpstr(cfg.kernel, ==, "K");
+    g_assert_cmpstr(cfg.initrd, ==, "I");
+    g_assert_cmpstr(cfg.params, ==, "console=ttyS0");
+    g_assert_cmpstr(cfg.dump_dtb, ==, "D");
+    g_assert_cmpuint(cfg.mem_size, ==, 1ULL << 30);
+    g_assert_cmpuint(cfg.cpus, ==, 4);
+    g_assert_cmpint(cfg.loglevel, ==, LOG_LVL_DEBUG);
+    g_assert_true(cfg.has_load_addr);
+    g_assert_cmpuint(cfg.load_addr, ==, 0x80100000ULL);
+    g_assert_true(cfg.debug_mmio);
+    options_free(&cfg);
+
+    g_assert_cmpint(parse("brkvm run -k K -i I -p quiet -m 512 -c 2", &cfg, &text), ==,
+                    OPTIONS_OK);
+    g_assert_cmpuint(cfg.mem_size, ==, 512ULL << 20);
+    g_assert_cmpuint(cfg.cpus, ==, 2);
+    options_free(&cfg);
+}
+
+static void test_help(void)
+{
+    struct brkvm_config cfg;
+    char *text;
+
+    g_assert_cmpint(parse("brkvm --help", &cfg, &text), ==, OPTIONS_EXIT);
+    g_assert_nonnull(strstr(text, "run"));
+    g_free(text);
+    g_assert_cmpint(parse("brkvm run --help", &cfg, &text), ==, OPTIONS_EXIT);
+    g_assert_nonnull(strstr(text, "--kernel"));
+    g_assert_nonnull(strstr(text, "Ctrl-A x"));
+    g_free(text);
+    g_assert_cmpint(parse("brkvm run -h", &cfg, &text), ==, OPTIONS_EXIT);
+    g_free(text);
+}
+
+/* each bad command line fails with -EINVAL and a message containing the given words */
+static void test_errors(void)
+{
+    static const struct { const char *line; const char *words; } cases[] = {
+        {"brkvm", "no command"},
+        {"brkvm frobnicate", "unknown command 'frobnicate'"},
+        {"brkvm run", "no kernel given"},
+        {"brkvm run -k K --bogus", "Unknown option --bogus"},
+        {"brkvm run -k K extra", "unexpected argument 'extra'"},
+        {"brkvm run -k K -m 1M", "too small, need at least 16M"},
+        {"brkvm run -k K -m lots", "not a size"},
+        {"brkvm run -k K -m 99999999999T", "too large"},
+        {"brkvm run -k K -m 17000K", "multiple of 64K"},
+        {"brkvm run -k K -c 0", "--cpus 0: out of range"},
+        {"brkvm run -k K -c 1000", "--cpus 1000: out of range"},
+        {"brkvm run -k K -c two", "two"},
+        {"brkvm run -k K --load-addr zz", "not an address"},
+        {"brkvm run -k K --load-addr 0x80080002", "4-byte aligned"},
+        {"brkvm run -k K --loglevel loud", "unknown level"},
+        {"brkvm run -k", "Missing argument"},
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        struct brkvm_config cfg;
+        char *text = NULL;
+        int r = parse(cases[i].line, &cfg, &text);
+        g_test_message("%s -> %s", cases[i].line, text);
+        g_assert_cmpint(r, ==, -EINVAL);
+        g_assert_nonnull(text);
+        g_assert_nonnull(strstr(text, cases[i].words));
+        g_assert_null(strchr(text, '\n')); /* one line */
+        g_assert_null(cfg.kernel);         /* nothing leaks out of a failed parse */
+        g_free(text);
+    }
+}
+
+static void test_host_checks(void)
+{
+    struct brkvm_config cfg;
+    char *text;
+
+    g_assert_cmpint(parse("brkvm run -k K -m 2G -c 8", &cfg, &text), ==, OPTIONS_OK);
+    g_assert_cmpint(options_check_host(&cfg, 4ULL << 30, 8, &text), ==, 0);
+    g_assert_cmpint(options_check_host(&cfg, 0, 0, &text), ==, 0); /* unknown: no check */
+    g_assert_cmpint(options_check_host(&cfg, 1ULL << 30, 8, &text), ==, -EINVAL);
+    g_assert_nonnull(strstr(text, "too large for this host, which has 1G"));
+    g_free(text);
+    g_assert_cmpint(options_check_host(&cfg, 4ULL << 30, 4, &text), ==, -EINVAL);
+    g_assert_nonnull(strstr(text, "at most 4"));
+    g_free(text);
+    options_free(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/options/defaults-and-flags", test_defaults_and_all_flags);
+    g_test_add_func("/options/help", test_help);
+    g_test_add_func("/options/errors", test_errors);
+    g_test_add_func("/options/host-checks", test_host_checks);
+    return g_test_run();
+}
