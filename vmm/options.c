@@ -37,7 +37,7 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
     GError *err = NULL;
     GOptionContext *ctx = NULL;
     int ret = -EINVAL;
-    char **args = NULL;
+    char **args = NULL, **owned = NULL;
     int nargs;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -100,6 +100,8 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
         }
         args[i - 1] = g_strdup(argv[i]);
     }
+    /* parsing drops the strings it consumed from args without freeing them: keep our own list */
+    owned = g_memdup2(args, (argc + 1) * sizeof(char *));
     if (!g_option_context_parse(ctx, &nargs, &args, &err)) {
         *out_text = fail("%s (%s)", err->message, USAGE_HINT);
         goto out;
@@ -170,7 +172,11 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
 out:
     if (ret < 0)
         options_free(cfg);
-    g_strfreev(args);
+    if (owned)
+        g_strfreev(owned);
+    else
+        g_strfreev(args);
+    g_free(owned ? args : NULL);
     g_free(mem);
     g_free(load_addr);
     g_free(loglevel);

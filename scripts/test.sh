@@ -1,0 +1,47 @@
+#!/bin/bash
+# test.sh - install what is needed, build, and run every test:
+#   1. unit tests (pure logic, GTest, built with ASan+UBSan) on this machine
+#   2. nested scenarios: brkvm inside the test host (Debian's arm64 kernel under
+#      qemu-system-aarch64 with EL2), each in VHE and nVHE mode
+# Ends with "N passed, N failed" (unit test cases + nested scenario runs); exit 0 iff none failed.
+# Options are passed to tests/nested/runner.py (e.g. --only linux-boot --modes vhe).
+set -uo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+T0=$(date +%s)
+
+scripts/deps.sh || { echo "test: dependency installation failed"; echo "0 passed, 1 failed"; exit 1; }
+scripts/build.sh || { echo "test: build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+# 1. unit tests: count TAP results per test case; a crash with no "not ok" counts as one failure
+upass=0; ufail=0
+mkdir -p build/logs
+for t in build/native/tests/unit/test_*; do
+    [ -x "$t" ] && [ -f "$t" ] || continue
+    name=$(basename "$t")
+    "$t" --tap >"build/logs/$name.tap" 2>&1
+    rc=$?
+    p=$(grep -c '^ok ' "build/logs/$name.tap")
+    f=$(grep -c '^not ok ' "build/logs/$name.tap")
+    if [ $rc != 0 ] && [ "$f" = 0 ]; then f=1; fi
+    upass=$((upass + p)); ufail=$((ufail + f))
+    if [ "$f" != 0 ]; then
+        echo "FAIL unit $name (rc $rc):"; sed 's/^/    /' "build/logs/$name.tap" | tail -30
+    else
+        echo "PASS unit $name ($p cases)"
+    fi
+done
+echo "unit: $upass passed, $ufail failed"
+
+# 2. nested scenarios
+tests/nested/runner.py --all "$@" | tee build/logs/nested.txt
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' build/logs/nested.txt | tail -1)
+if [ -z "$summary" ]; then
+    echo "test: the nested runner did not finish"; npass=0; nfail=1
+else
+    npass=${summary%% passed*}; nfail=${summary#*, }; nfail=${nfail%% failed}
+fi
+echo "nested: $npass passed, $nfail failed"
+echo "test: total time $(( $(date +%s) - T0 ))s"
+echo "$((upass + npass)) passed, $((ufail + nfail)) failed"
+[ $((ufail + nfail)) = 0 ]
