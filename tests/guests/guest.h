@@ -1,0 +1,36 @@
+/* guest.h - constants and macros shared by the bare-metal arm64 test guests (included by .S).
+ *
+ * The machine brkvm gives a guest: RAM at 0x80000000, an 8250 UART at 0x1000000 (byte
+ * registers), PSCI 0.2 through `hvc #0`.  Boot state: EL1h, MMU and caches off, DAIF masked,
+ * x0 = DTB address.  With the MMU off every data access is Device-nGnRnE, so plain ldr/str are
+ * coherent between vCPUs, and unaligned accesses fault: keep data naturally aligned.
+ */
+#ifndef GUEST_H
+#define GUEST_H
+
+#define LOAD_ADDR       0x80080000
+#define UART_BASE       0x01000000
+#define UART_THR        0           /* transmit holding register (write) */
+#define UART_LSR        5           /* line status register */
+#define UART_LSR_THRE   5           /* bit: transmit holding register empty */
+
+#define PSCI_CPU_OFF    0x84000002
+#define PSCI_SYSTEM_OFF 0x84000008
+#define PSCI_CPU_ON     0xC4000003  /* SMC64 variant: x1 = MPIDR, x2 = entry, x3 = context id */
+
+/* mov32 Xd, imm32: load a 32-bit constant without a literal pool. */
+.macro mov32 reg, imm
+    movz \reg, #((\imm) & 0xffff)
+    movk \reg, #(((\imm) >> 16) & 0xffff), lsl #16
+.endm
+
+/* puts_lit "text": print a string literal placed in .rodata (clobbers x0-x4, x30). */
+.macro puts_lit str
+    .pushsection .rodata.str, "a"
+9998: .asciz "\str"
+    .popsection
+    adr x0, 9998b
+    bl puts
+.endm
+
+#endif

@@ -1,0 +1,83 @@
+#!/bin/bash
+# mkinitramfs.sh - build the two initramfs images of the nested tests (uncompressed newc cpio:
+# gunzip under emulation costs seconds):
+#   build/nested/guest-initramfs.cpio  L2: busybox + tests/nested/guest/init (Linux inside brkvm)
+#   build/nested/host-initramfs.cpio   L1 test host: busybox, brkvm, the test guests, the L2
+#                                      kernel + initramfs, tests/nested/scenarios/, host/init
+# Usage: mkinitramfs.sh [BRKVM [GUESTS_DIR]]   (or env BRKVM=, GUESTS=)
+#   BRKVM       static arm64 brkvm binary (default build/cross/brkvm; may be missing: the
+#               host then only runs scenarios that need no brkvm, e.g. kvmcheck)
+#   GUESTS_DIR  directory with the built test guests (default build/cross/tests/guests)
+# Runs tests/nested/fetch.sh first (cached).  Needs no root: /dev/console is written by hand.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+OUT=$TOP/build/nested
+BRKVM=${1:-${BRKVM:-$TOP/build/cross/brkvm}}
+GUESTS=${2:-${GUESTS:-$TOP/build/cross/tests/guests}}
+
+"$HERE/fetch.sh" >/dev/null
+
+# devnodes OUTFILE: a newc archive with /dev and /dev/console (c 5 1), without mknod/root.
+# The kernel opens /dev/console for init's stdio before /init can mount devtmpfs.
+devnodes() {
+    python3 - "$1" <<'PY'
+import sys
+def ent(name, mode, rmaj=0, rmin=0):
+    name = name.encode() + b"\0"
+    h = b"070701" + b"".join(b"%08X" % v for v in (
+        0, mode, 0, 0, 1, 0, 0, 0, 0, rmaj, rmin, len(name), 0))
+    h += name
+    return h + b"\0" * (-len(h) % 4)
+data = ent("dev", 0o40755) + ent("dev/console", 0o20600, 5, 1) + ent("TRAILER!!!", 0)
+open(sys.argv[1], "wb").write(data + b"\0" * (-len(data) % 512))
+PY
+}
+
+# pack DIR OUTFILE: DIR's tree, then the device nodes, as one concatenated newc stream
+pack() {
+    (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$2"
+    devnodes "$2.dev"
+    cat "$2.dev" >> "$2"
+    rm -f "$2.dev"
+}
+
+skel() {   # skel DIR: busybox + empty mount points
+    rm -rf "$1"
+    mkdir -p "$1"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,root,etc}
+    cp "$OUT/busybox" "$1/bin/busybox"
+    ln -s busybox "$1/bin/sh"
+}
+
+# L2 guest
+G=$OUT/rootfs-guest
+skel "$G"
+install -m 755 "$HERE/guest/init" "$G/init"
+pack "$G" "$OUT/guest-initramfs.cpio"
+
+# L1 test host
+H=$OUT/rootfs-host
+skel "$H"
+install -m 755 "$HERE/host/init" "$H/init"
+mkdir -p "$H/guest" "$H/guests" "$H/scenarios" "$H/modules"
+cp "$OUT/vmlinuz" "$H/guest/Image"
+cp "$OUT/guest-initramfs.cpio" "$H/guest/initramfs.cpio"
+cp "$HERE"/scenarios/*.sh "$H/scenarios/"
+cp "$OUT"/modules/*.ko "$H/modules/"
+if [ -f "$BRKVM" ]; then
+    install -m 755 "$BRKVM" "$H/bin/brkvm"
+    file -b "$BRKVM" | grep -q 'statically linked' ||
+        echo "mkinitramfs: warning: $BRKVM is not statically linked: it will not run in the test host" >&2
+    echo "mkinitramfs: brkvm from $BRKVM"
+else
+    echo "mkinitramfs: warning: no brkvm at $BRKVM: only scenarios without it can pass" >&2
+fi
+n=0
+for f in "$GUESTS"/*.elf "$GUESTS"/*.bin; do
+    [ -f "$f" ] && cp "$f" "$H/guests/" && n=$((n + 1))
+done
+[ $n -gt 0 ] || echo "mkinitramfs: warning: no test guests in $GUESTS" >&2
+pack "$H" "$OUT/host-initramfs.cpio"
+rm -rf "$G" "$H"
+echo "mkinitramfs: $OUT/guest-initramfs.cpio ($(stat -c %s "$OUT/guest-initramfs.cpio") bytes)," \
+     "$OUT/host-initramfs.cpio ($(stat -c %s "$OUT/host-initramfs.cpio") bytes, $n guests)"
