@@ -2,7 +2,7 @@
 # test.sh - install what is needed, build, and run every test:
 #   1. unit tests (pure logic, GTest, built with ASan+UBSan) on this machine
 #   2. nested scenarios: brkvm inside the test host (Debian's arm64 kernel under
-#      qemu-system-aarch64 with EL2), each in VHE and nVHE mode
+#      qemu-system-aarch64 with EL2), each in its modes (VHE and nVHE; some also on a GICv2 host)
 # Ends with "N passed, N failed" (unit test cases + nested scenario runs); exit 0 iff none failed.
 # Options are passed to tests/nested/runner.py (e.g. --only linux-boot --modes vhe).
 set -uo pipefail

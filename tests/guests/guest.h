@@ -16,6 +16,7 @@
 
 #define PSCI_CPU_OFF    0x84000002
 #define PSCI_SYSTEM_OFF 0x84000008
+#define PSCI_SYSTEM_RESET 0x84000009
 #define PSCI_CPU_ON     0xC4000003  /* SMC64 variant: x1 = MPIDR, x2 = entry, x3 = context id */
 
 /* mov32 Xd, imm32: load a 32-bit constant without a literal pool. */

@@ -3,16 +3,32 @@
 EL2, so KVM works inside) once per scenario and collect SCENARIO-RESULT lines.
 
   runner.py --scenario kvmcheck --mode vhe       one boot
-  runner.py --all [--only a,b] [--modes vhe]     every scenario in both modes, one boot at a time
+  runner.py --all [--only a,b] [--modes vhe]     every scenario in each of its modes, one boot
+                                                 at a time
   runner.py --scenario shell --interactive       the console is yours (QEMU: Ctrl-A x quits)
 
 Scenario files (tests/nested/scenarios/NAME.sh) may carry header tags:
   # timeout: SECONDS   limit for the scenario inside the test host (default 120)
   # interactive        needs a user at the console: skipped by --all
+  # modes: M[,M...]    test-host modes the scenario runs in with --all (default vhe,nvhe;
+                       intersected with --modes): vhe (VHE KVM, GICv3), nvhe (nVHE KVM, GICv3),
+                       gicv2 (VHE KVM on a GICv2 machine: brkvm gets no vGICv3, uses a vGICv2)
+  # console            the scenario reads the test host's console (a tty: its controlling
+                       terminal, host/init starts it with setsid cttyhack) instead of /dev/null
+  # expect: REGEX      scripted console, processed in order with the send lines: wait until
+  # expect(S): REGEX   REGEX (Python re, MULTILINE) appears in the console output since the
+                       previous match (S: at most S seconds, default 90; on a miss the runner
+                       fails the run and kills QEMU).  Before matching, CSI escape sequences
+                       (e.g. busybox's ESC[6n cursor query) are removed and CR/CRLF become LF.
+  # send: TEXT         then write TEXT to QEMU's stdin (Python escapes: \r \x03 \x01 \\).
+                       QEMU's -nographic mux takes Ctrl-A itself: one Ctrl-A for the serial
+                       port is \x01\x01, so brkvm's Ctrl-A x is "\x01\x01x".
+  # pause: SECONDS     a scripted-console step: wait that long before the next one
 Logs: build/nested/logs/NAME-MODE.log (console lines with host-side timestamps).
 Exit code 0 iff no scenario failed.
 """
 import argparse
+import codecs
 import os
 import re
 import signal
@@ -25,25 +41,50 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
 OUT = os.path.join(TOP, "build", "nested")
 SCEN_DIR = os.path.join(HERE, "scenarios")
-CPUS = {"vhe": "max,pauth-impdef=on", "nvhe": "cortex-a72"}
-KVM_MODE_LINE = {"vhe": "VHE mode initialized", "nvhe": "Hyp mode initialized"}
+# mode: (QEMU -cpu, virt gic-version, KVM init line expected in HOST-KVM, host GIC in HOST-GIC)
+MODES = {
+    "vhe": ("max,pauth-impdef=on", 3, "VHE mode initialized", "v3"),
+    "nvhe": ("cortex-a72", 3, "Hyp mode initialized", "v3"),
+    "gicv2": ("max,pauth-impdef=on", 2, "VHE mode initialized", "v2"),
+}
+DEFAULT_MODES = ["vhe", "nvhe"]
 DEFAULT_SCENARIO_TIMEOUT = 120
+DEFAULT_EXPECT_TIMEOUT = 90
+CSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 BOOT_MARGIN = 60            # seconds for the test host's boot and power-off around the scenario
 TAIL = 30
 
 
 def scenario_tags(name):
-    tags = {"timeout": DEFAULT_SCENARIO_TIMEOUT, "interactive": False}
+    tags = {"timeout": DEFAULT_SCENARIO_TIMEOUT, "interactive": False, "console": False,
+            "steps": [], "modes": list(DEFAULT_MODES)}
     path = os.path.join(SCEN_DIR, name + ".sh")
     with open(path) as f:
         for line in f:
             if not line.startswith("#"):
                 break
+            line = line.rstrip("\n")
             m = re.match(r"#\s*timeout:\s*(\d+)", line)
             if m:
                 tags["timeout"] = int(m.group(1))
             if re.match(r"#\s*interactive\b", line):
                 tags["interactive"] = True
+            m = re.match(r"#\s*modes:\s*(\S+)\s*$", line)
+            if m:
+                tags["modes"] = m.group(1).split(",")
+            if re.match(r"#\s*console\s*$", line):
+                tags["console"] = True
+            m = re.match(r"#\s*expect(?:\((\d+)\))?:\s?(.*)$", line)
+            if m:
+                tags["steps"].append(("expect", re.compile(m.group(2), re.M),
+                                      int(m.group(1) or DEFAULT_EXPECT_TIMEOUT)))
+            m = re.match(r"#\s*send:\s?(.*)$", line)
+            if m:
+                text = codecs.decode(m.group(1), "unicode_escape").encode("latin-1")
+                tags["steps"].append(("send", text, 0))
+            m = re.match(r"#\s*pause:\s*([0-9.]+)\s*$", line)
+            if m:
+                tags["steps"].append(("pause", None, float(m.group(1))))
     return tags
 
 
@@ -54,8 +95,10 @@ def list_scenarios():
 
 def qemu_cmd(args, scenario, mode, limit):
     append = f"console=ttyAMA0 panic=-1 scenario={scenario} scenario.timeout={limit}"
+    if scenario_tags(scenario)["console"]:
+        append += " scenario.console=1"
     cmd = ["qemu-system-aarch64",
-           "-M", "virt,virtualization=on,gic-version=3", "-cpu", CPUS[mode],
+           "-M", f"virt,virtualization=on,gic-version={MODES[mode][1]}", "-cpu", MODES[mode][0],
            "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
            "-kernel", os.path.join(OUT, "vmlinuz"),
            "-initrd", os.path.join(OUT, "host-initramfs.cpio")]
@@ -87,40 +130,110 @@ def run_one(args, scenario, mode):
     lines = []
     with open(logpath, "w") as log:
         log.write("QEMU: " + " ".join(f"'{c}'" if " " in c else c for c in cmd) + "\n")
-        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, start_new_session=True)
+        steps = list(tags["steps"])
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE if steps else subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        lock = threading.Lock()
+        seen = [""]         # console text since the last expect matched (CSI removed, LF only)
+
+        def logline(line):
+            el = time.monotonic() - t0
+            lines.append(line)
+            log.write(f"{el:7.2f} {line}\n")
+            log.flush()
+            if args.verbose:
+                print(f"{el:7.2f} {line}", flush=True)
+            if "HOST-INIT" in line and "init" not in ev:
+                ev["init"] = el
+            if "HOST-KVM" in line:
+                ev["kvm"] = line
+            if "HOST-GIC" in line:
+                ev["gic"] = line
+            m = re.search(r"SCENARIO-RESULT (\S+) (PASS|FAIL)(.*)", line)
+            if m and "result" not in ev:
+                ev["result"] = (m.group(2), m.group(3).strip(), el)
 
         def reader():
-            for raw in p.stdout:
-                line = raw.decode(errors="replace").rstrip("\r\n")
-                el = time.monotonic() - t0
-                lines.append(line)
-                log.write(f"{el:7.2f} {line}\n")
-                log.flush()
-                if args.verbose:
-                    print(f"{el:7.2f} {line}", flush=True)
-                if "HOST-INIT" in line and "init" not in ev:
-                    ev["init"] = el
-                if "HOST-KVM" in line:
-                    ev["kvm"] = line
-                m = re.search(r"SCENARIO-RESULT (\S+) (PASS|FAIL)(.*)", line)
-                if m and "result" not in ev:
-                    ev["result"] = (m.group(2), m.group(3).strip(), el)
+            # byte chunks, not lines: a shell prompt has no newline after it
+            buf = b""
+            fd = p.stdout.fileno()
+            while True:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    break
+                buf += chunk
+                with lock:
+                    seen[0] = (seen[0] + chunk.decode(errors="replace"))[-65536:]
+                *full, buf = buf.split(b"\n")
+                for raw in full:
+                    logline(raw.decode(errors="replace").rstrip("\r"))
+            if buf:
+                logline(buf.decode(errors="replace").rstrip("\r"))
+
+        def scripter():
+            # the scripted console: expect/send steps in order; a missed expect kills QEMU
+            for kind, what, limit_s in steps:
+                if kind == "pause":
+                    time.sleep(limit_s)
+                    continue
+                if kind == "send":
+                    log.write(f"{time.monotonic() - t0:7.2f} RUNNER: send {what!r}\n")
+                    try:
+                        p.stdin.write(what)
+                        p.stdin.flush()
+                    except OSError as e:
+                        ev["script"] = f"send {what!r} failed: {e}"
+                        return
+                    continue
+                t1 = time.monotonic()
+                while True:
+                    with lock:
+                        # normalized here, not per chunk: an escape sequence or a CR LF may
+                        # be split between two reads
+                        seen[0] = CSI.sub("", seen[0].replace("\r\n", "\n"))
+                        if not seen[0].endswith("\r"):
+                            seen[0] = seen[0].replace("\r", "\n")
+                        m = what.search(seen[0])
+                        if m:
+                            seen[0] = seen[0][m.end():]
+                    if m:
+                        el = time.monotonic() - t0
+                        log.write(f"{el:7.2f} RUNNER: expect /{what.pattern}/ matched after "
+                                  f"{el - (t1 - t0):.2f}s: {m.group(0)!r}\n")
+                        break
+                    if p.poll() is not None:
+                        ev["script"] = f"expect /{what.pattern}/: QEMU exited first"
+                        return
+                    if time.monotonic() - t1 > limit_s:
+                        ev["script"] = f"expect /{what.pattern}/ not seen within {limit_s}s"
+                        log.write(f"RUNNER: {ev['script']}: killing QEMU\n")
+                        os.killpg(p.pid, signal.SIGKILL)
+                        return
+                    time.sleep(0.05)
         th = threading.Thread(target=reader, daemon=True)
         th.start()
+        sc = None
+        if steps:
+            sc = threading.Thread(target=scripter, daemon=True)
+            sc.start()
         try:
             p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             ev["timeout"] = True
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
+        if sc:
+            sc.join(timeout=5)
         th.join(timeout=5)
         total = time.monotonic() - t0
         log.write(f"RUNNER: qemu rc={p.returncode} total={total:.1f}s"
                   + (" KILLED after timeout" if ev.get("timeout") else "") + "\n")
 
     timing = f"{total:.1f}s, host init at {ev['init']:.1f}s" if "init" in ev else f"{total:.1f}s"
-    if "result" in ev:
+    if "script" in ev and not (ev.get("result") or ("", "", 0))[0] == "FAIL":
+        passed, detail = False, "scripted console: " + ev["script"]
+    elif "result" in ev:
         verdict, reason, _ = ev["result"]
         passed = verdict == "PASS"
         detail = reason
@@ -129,8 +242,11 @@ def run_one(args, scenario, mode):
     else:
         passed, detail = False, f"no SCENARIO-RESULT, QEMU exited with {p.returncode}"
     kvm = ev.get("kvm", "")
-    if passed and KVM_MODE_LINE[mode] not in kvm and scenario != "shell":
+    gic = ev.get("gic", "")
+    if passed and MODES[mode][2] not in kvm and scenario != "shell":
         passed, detail = False, f"KVM not in {mode} mode: {kvm or 'no HOST-KVM line'}"
+    elif passed and f"HOST-GIC {MODES[mode][3]}" not in gic and scenario != "shell":
+        passed, detail = False, f"test host's GIC is not {MODES[mode][3]}: {gic or 'no HOST-GIC line'}"
     if not passed:
         detail += f"\n--- last {TAIL} lines of {logpath}:\n" + "\n".join(
             "    " + l for l in lines[-TAIL:])
@@ -143,8 +259,8 @@ def main():
     ap.add_argument("--scenario", help="scenario to run (tests/nested/scenarios/NAME.sh)")
     ap.add_argument("--all", action="store_true", help="run every non-interactive scenario")
     ap.add_argument("--only", help="comma-separated scenarios for --all")
-    ap.add_argument("--mode", choices=["vhe", "nvhe"], help="KVM mode of the test host (default: vhe; both with --all)")
-    ap.add_argument("--modes", help="comma-separated modes for --all (default vhe,nvhe)")
+    ap.add_argument("--mode", choices=list(MODES), help="test-host mode (default: vhe; with --all: each scenario's modes)")
+    ap.add_argument("--modes", help="comma-separated modes for --all: only these of each scenario's modes")
     ap.add_argument("--timeout", type=int, default=0,
                     help="QEMU wall-clock limit per boot in s (default max(180, scenario timeout + 60))")
     ap.add_argument("--gdb-port", type=int, default=0,
@@ -171,28 +287,37 @@ def main():
     if args.all:
         names = args.only.split(",") if args.only else [
             s for s in list_scenarios() if not scenario_tags(s)["interactive"]]
-        modes = args.modes.split(",") if args.modes else ([args.mode] if args.mode else ["vhe", "nvhe"])
+        want = args.modes.split(",") if args.modes else ([args.mode] if args.mode else None)
     elif args.scenario:
-        names, modes = [args.scenario], [args.mode or "vhe"]
+        names, want = [args.scenario], [args.mode or "vhe"]
     else:
         ap.error("need --scenario NAME or --all")
     for n in names:
         if not os.path.exists(os.path.join(SCEN_DIR, n + ".sh")):
             ap.error(f"no scenario {n} in {SCEN_DIR}")
-    for m in modes:
-        if m not in CPUS:
-            ap.error(f"unknown mode {m}")
+    for m in (want or []):
+        if m not in MODES:
+            ap.error(f"unknown mode {m} (known: {', '.join(MODES)})")
+    runs = []
+    for n in names:
+        own = scenario_tags(n)["modes"]
+        for m in own:
+            if m not in MODES:
+                ap.error(f"scenario {n}: unknown mode {m} in its '# modes:' line")
+        if args.scenario:
+            runs += [(n, m) for m in want]      # one named scenario: the mode asked for
+        else:
+            runs += [(n, m) for m in own if want is None or m in want]
 
     if args.interactive:
-        return run_interactive(args, names[0], modes[0])
+        return run_interactive(args, runs[0][0], runs[0][1])
 
     npass = nfail = 0
-    for n in names:
-        for m in modes:
-            passed, detail = run_one(args, n, m)
-            print(f"{'PASS' if passed else 'FAIL'} {n} [{m}] {detail}", flush=True)
-            npass += passed
-            nfail += not passed
+    for n, m in runs:
+        passed, detail = run_one(args, n, m)
+        print(f"{'PASS' if passed else 'FAIL'} {n} [{m}] {detail}", flush=True)
+        npass += passed
+        nfail += not passed
     print(f"{npass} passed, {nfail} failed", flush=True)
     return 0 if nfail == 0 else 1
 

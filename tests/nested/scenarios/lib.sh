@@ -32,3 +32,26 @@ run_brkvm() {
 
 # expect_line FILE PATTERN: FILE contains a line matching the grep -E PATTERN
 expect_line() { grep -q -E "$2" "$1"; }
+
+# host_gic: v3 or v2, the test host's own interrupt controller (QEMU virt gic-version); brkvm
+# gets an in-kernel GICv3 from KVM on a v3 host and must fall back to a GICv2 on a v2 host
+host_gic() {
+    if dmesg | grep -q 'GICv3: '; then echo v3
+    elif dmesg | grep -q -E 'GIC: |GICv2'; then echo v2
+    else echo unknown; fi
+}
+
+# expect_brkvm_gic FILE: brkvm's --loglevel info output in FILE says it created the GIC matching
+# the host's (GICv2 only after "no GICv3"); prints the line, or calls fail
+expect_brkvm_gic() {
+    case $(host_gic) in
+    v3) expect_line "$1" '^brkvm: gic: GICv3: distributor' ||
+            fail "host has a GICv3 but brkvm did not log 'gic: GICv3: distributor' (--loglevel info)" ;;
+    v2) expect_line "$1" '^brkvm: gic: no GICv3' ||
+            fail "host has a GICv2 but brkvm did not log 'gic: no GICv3 ...'"
+        expect_line "$1" '^brkvm: gic: GICv2: distributor' ||
+            fail "host has a GICv2 but brkvm did not log 'gic: GICv2: distributor' (--loglevel info)" ;;
+    *) fail "cannot tell the test host's GIC version from dmesg" ;;
+    esac
+    echo "GIC host=$(host_gic), $(grep -m1 '^brkvm: gic: GICv' "$1" | tr -d '\r')"
+}

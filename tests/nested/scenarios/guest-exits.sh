@@ -1,0 +1,50 @@
+# guest-exits - how brkvm ends for guests that do not just power off:
+#   reset.{elf,bin}      PSCI SYSTEM_RESET: exit 0, one line saying the guest requested a reset
+#   badaccess.{elf,bin}  a plain ldr from 0x2000000 (no RAM, no device) reads 0 and the guest
+#                        continues, silently, or with --debug-mmio with a warning naming the
+#                        address; then an ldp from there (no valid syndrome: KVM_RUN fails with
+#                        ENOSYS): exit 1 with one line naming the pc of the ldp / "cannot emulate"
+# timeout: 90
+. /scenarios/lib.sh
+ZERO=0x0000000000000000
+
+for g in reset.elf reset.bin; do
+    run_brkvm /tmp/out run -k $GUESTS/$g -m 64M
+    [ $RC = 137 ] && fail "$g: brkvm still running after ${RUN_LIMIT}s"
+    expect_line /tmp/out 'GUEST-EXCEPTION|GUEST-FAIL' && fail "$g: $(grep -m1 -E 'GUEST-EXCEPTION|GUEST-FAIL' /tmp/out | tr -d '\r')"
+    expect_line /tmp/out '^GUEST-RESET-REQUEST' || fail "$g: no GUEST-RESET-REQUEST marker"
+    [ $RC = 0 ] || fail "$g: brkvm exited $RC after SYSTEM_RESET (want 0)"
+    expect_line /tmp/out '^brkvm: .*reset' || fail "$g: no 'brkvm: ...reset...' line"
+    ok "$g: exit 0, $(grep -m1 '^brkvm: .*reset' /tmp/out)"
+done
+
+for g in badaccess.elf badaccess.bin; do
+    for dbg in "" --debug-mmio; do
+        t="$g${dbg:+ $dbg}"
+        run_brkvm /tmp/out run -k $GUESTS/$g -m 64M $dbg
+        [ $RC = 137 ] && fail "$t: brkvm still running after ${RUN_LIMIT}s"
+        expect_line /tmp/out 'GUEST-EXCEPTION|GUEST-FAIL' && fail "$t: $(grep -m1 -E 'GUEST-EXCEPTION|GUEST-FAIL' /tmp/out | tr -d '\r')"
+        expect_line /tmp/out '^GUEST-BADACCESS start' || fail "$t: no start marker"
+        expect_line /tmp/out '^GUEST-UNMAPPED-READ value=' ||
+            fail "$t: the guest did not continue after a read of unmapped MMIO"
+        expect_line /tmp/out "^GUEST-UNMAPPED-READ value=$ZERO" ||
+            fail "$t: unmapped MMIO read gave $(grep -m1 GUEST-UNMAPPED-READ /tmp/out | tr -d '\r') (want 0)"
+        if [ -n "$dbg" ]; then
+            expect_line /tmp/out 'unmapped MMIO read 0x2000000' ||
+                fail "$t: no warning naming 0x2000000 for the unmapped read"
+            expect_line /tmp/out 'unmapped MMIO write 0x2000000.*0x12345678' ||
+                fail "$t: no warning naming 0x2000000 and the value for the unmapped write"
+        else
+            expect_line /tmp/out 'unmapped MMIO' &&
+                fail "$t: unmapped MMIO reported without --debug-mmio: $(grep -m1 'unmapped MMIO' /tmp/out)"
+        fi
+        pc=$(sed -n 's/^GUEST-BADACCESS-LDP pc=0x0*\([0-9a-f]*\).*/\1/p' /tmp/out)
+        [ -n "$pc" ] || fail "$t: no GUEST-BADACCESS-LDP marker"
+        [ $RC = 1 ] || fail "$t: brkvm exited $RC after the ldp from unmapped memory (want 1)"
+        reason=$(grep -E '^brkvm: ' /tmp/out | grep -v -E 'warning|unmapped MMIO' | tail -n1)
+        [ -n "$reason" ] || fail "$t: no 'brkvm: reason' line"
+        echo "$reason" | grep -q -i -E "0x$pc|cannot emulate" ||
+            fail "$t: reason names neither the pc 0x$pc nor 'cannot emulate': $reason"
+        ok "$t: read 0, exit 1, $reason"
+    done
+done
