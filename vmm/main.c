@@ -2,6 +2,7 @@
  * Exit codes: 0 guest powered off or reset (or Ctrl-A x), 1 guest crash / KVM or internal
  * error, 2 bad input (command line or files). */
 #define G_LOG_DOMAIN "main"
+#include <brkvm/gdb_server.h>
 #include <brkvm/log.h>
 #include <brkvm/memmap.h>
 #include <brkvm/size.h>
@@ -29,6 +30,7 @@ struct file_map {
 };
 
 static struct vm the_vm;
+static struct gdb_server gdb_srv = {.listen_fd = -1, .quit_efd = -1};
 static volatile sig_atomic_t got_signal;
 
 /* Map a whole regular file read-only; a clear message for each way it can fail. */
@@ -238,6 +240,24 @@ int main(int argc, char **argv)
     file_unmap(&kernel);
     file_unmap(&initrd);
 
+    if (cfg.gdb) {
+        struct gdb_addr addr;
+        char where[300];
+        gdb_addr_parse(cfg.gdb, &addr, &why); /* checked by options_parse */
+        if ((r = debug_init(vm, cfg.gdb_wait)) || (r = gdb_server_listen(&gdb_srv, &addr, &msg))) {
+            vm_destroy(vm);
+            return fail(EXIT_BAD_INPUT, msg ? msg : g_strdup_printf("--gdb: %s", strerror(-r)));
+        }
+        gdb_addr_format(&addr, where, sizeof(where));
+        fprintf(stderr, "brkvm: gdb stub listening on %s%s; attach with: gdb-multiarch -ex "
+                        "'target remote %s'\n", where,
+                cfg.gdb_wait ? " (guest waits for gdb)" : "", where);
+        if ((r = gdb_server_start(&gdb_srv, &vm_gdb_target_ops, vm, vm->dbg.stop_efd))) {
+            vm_destroy(vm);
+            return fail(EXIT_GUEST_ERROR, g_strdup_printf("gdb server thread: %s", strerror(-r)));
+        }
+    }
+
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -252,9 +272,11 @@ int main(int argc, char **argv)
         main_loop(vm, tty);
     }
     vcpu_stop_all(vm);
+    gdb_server_stop(&gdb_srv);
     term_restore();
     code = vm->exit_code;
     fprintf(stderr, "\nbrkvm: %s\n", vm->exit_reason);
+    debug_destroy(vm);
     vm_destroy(vm);
     options_free(&cfg);
     return code;

@@ -1,5 +1,6 @@
 /* options.c - brkvm's command line, parsed with GOptionContext, validated with clear messages */
 #include <brkvm/options.h>
+#include <brkvm/gdb_server.h>
 #include <brkvm/size.h>
 
 #include <errno.h>
@@ -33,7 +34,7 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
 {
     char *mem = NULL, *load_addr = NULL, *loglevel = NULL;
     int cpus = 1;
-    gboolean debug_mmio = FALSE;
+    gboolean debug_mmio = FALSE, gdb_wait = FALSE;
     GError *err = NULL;
     GOptionContext *ctx = NULL;
     int ret = -EINVAL;
@@ -77,6 +78,10 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
          "also write the generated device tree blob to FILE", "FILE"},
         {"loglevel", 0, 0, G_OPTION_ARG_STRING, &loglevel,
          "error, warning (default), info or debug", "LEVEL"},
+        {"gdb", 0, 0, G_OPTION_ARG_STRING, &cfg->gdb,
+         "GDB stub on [HOST:]PORT (host defaults to 127.0.0.1) or unix:PATH", "ADDR"},
+        {"gdb-wait", 0, 0, G_OPTION_ARG_NONE, &gdb_wait,
+         "with --gdb: stop before the first instruction until gdb continues", NULL},
         {"debug-mmio", 0, 0, G_OPTION_ARG_NONE, &debug_mmio,
          "log guest accesses to unmapped MMIO addresses", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -168,6 +173,19 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
         cfg->loglevel = (enum brkvm_loglevel)i;
     }
     cfg->debug_mmio = debug_mmio;
+    if (gdb_wait && !cfg->gdb) {
+        *out_text = fail("--gdb-wait needs --gdb ADDR (e.g. --gdb 1234)");
+        goto out;
+    }
+    if (cfg->gdb) {
+        struct gdb_addr a;
+        const char *why;
+        if (gdb_addr_parse(cfg->gdb, &a, &why)) {
+            *out_text = fail("--gdb %s: %s", cfg->gdb, why);
+            goto out;
+        }
+    }
+    cfg->gdb_wait = gdb_wait;
     ret = OPTIONS_OK;
 out:
     if (ret < 0)
@@ -211,4 +229,5 @@ void options_free(struct brkvm_config *cfg)
     g_clear_pointer(&cfg->initrd, g_free);
     g_clear_pointer(&cfg->params, g_free);
     g_clear_pointer(&cfg->dump_dtb, g_free);
+    g_clear_pointer(&cfg->gdb, g_free);
 }

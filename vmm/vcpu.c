@@ -144,6 +144,9 @@ static bool handle_exit(struct vcpu *v)
     case KVM_EXIT_MMIO:
         handle_mmio(v);
         return true;
+    case KVM_EXIT_DEBUG:
+        debug_handle_exit(v);
+        return true;
     case KVM_EXIT_SYSTEM_EVENT:
         handle_system_event(v);
         return false;
@@ -175,6 +178,8 @@ static void *vcpu_thread(void *arg)
     pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
     while (!vm_exiting(v->vm)) {
+        if (debug_pause_point(v))
+            continue;
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
             int e = errno;
             if (e == EINTR || e == EAGAIN)
@@ -233,6 +238,7 @@ void vcpu_stop_all(struct vm *vm)
         __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
         pthread_kill(v->thread, SIG_KICK);
     }
+    debug_wake_all(vm); /* paused vCPUs wait on the debugger's condition */
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         if (vm->vcpus[i].started)
             pthread_join(vm->vcpus[i].thread, NULL);

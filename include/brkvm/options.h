@@ -22,6 +22,8 @@ struct brkvm_config {
     uint64_t load_addr;
     enum brkvm_loglevel loglevel;
     bool debug_mmio;    /* log accesses to unmapped MMIO */
+    char *gdb;          /* --gdb [HOST:]PORT | unix:PATH: the GDB stub's address */
+    bool gdb_wait;      /* --gdb-wait: vCPUs wait for the debugger before the first instruction */
 };
 
 enum options_result {

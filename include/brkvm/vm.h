@@ -3,6 +3,7 @@
 #define BRKVM_VM_H
 
 #include <brkvm/bus.h>
+#include <brkvm/debug.h>
 #include <brkvm/loader.h>
 #include <brkvm/options.h>
 #include <brkvm/uart_8250.h>
@@ -21,6 +22,7 @@ struct vcpu {
     pthread_t thread;
     bool started;
     uint64_t mpidr;
+    struct vcpu_debug dbg;
 };
 
 struct gic {
@@ -42,6 +44,7 @@ struct vm {
     struct mmio_bus bus;
     struct uart_8250 uart;
     struct load_map map;
+    struct vm_debug dbg;
 
     /* how the run ends: the first vm_request_exit wins */
     pthread_mutex_t exit_lock;

@@ -24,6 +24,12 @@ Scenario files (tests/nested/scenarios/NAME.sh) may carry header tags:
                        QEMU's -nographic mux takes Ctrl-A itself: one Ctrl-A for the serial
                        port is \x01\x01, so brkvm's Ctrl-A x is "\x01\x01x".
   # pause: SECONDS     a scripted-console step: wait that long before the next one
+  # gdb: SCRIPT        a scripted step too: run host gdb-multiarch in batch mode on
+                       tests/nested/gdb/SCRIPT (Python) against the stub, which the test host
+                       reaches through a forwarded port (the runner then adds virtio-net and
+                       host.net=1).  The script gets BRKVM_PORT, BRKVM_GUESTS (the built test
+                       guests) and BRKVM_NESTED in its environment and must print
+                       "GDB-RESULT PASS"; gdb's output goes to the log with a "GDB|" prefix.
 Logs: build/nested/logs/NAME-MODE.log (console lines with host-side timestamps).
 Exit code 0 iff no scenario failed.
 """
@@ -32,6 +38,7 @@ import codecs
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -41,6 +48,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
 OUT = os.path.join(TOP, "build", "nested")
 SCEN_DIR = os.path.join(HERE, "scenarios")
+GDB_DIR = os.path.join(HERE, "gdb")
+GDB_TIMEOUT = 240
 # mode: (QEMU -cpu, virt gic-version, KVM init line expected in HOST-KVM, host GIC in HOST-GIC)
 MODES = {
     "vhe": ("max,pauth-impdef=on", 3, "VHE mode initialized", "v3"),
@@ -85,6 +94,9 @@ def scenario_tags(name):
             m = re.match(r"#\s*pause:\s*([0-9.]+)\s*$", line)
             if m:
                 tags["steps"].append(("pause", None, float(m.group(1))))
+            m = re.match(r"#\s*gdb:\s*(\S+)\s*$", line)
+            if m:
+                tags["steps"].append(("gdb", m.group(1), GDB_TIMEOUT))
     return tags
 
 
@@ -93,18 +105,29 @@ def list_scenarios():
                   if f.endswith(".sh") and f != "lib.sh")
 
 
-def qemu_cmd(args, scenario, mode, limit):
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def uses_gdb(tags):
+    return any(kind == "gdb" for kind, _, _ in tags["steps"])
+
+
+def qemu_cmd(args, scenario, mode, limit, port=0):
     append = f"console=ttyAMA0 panic=-1 scenario={scenario} scenario.timeout={limit}"
     if scenario_tags(scenario)["console"]:
         append += " scenario.console=1"
+    port = port or args.gdb_port
     cmd = ["qemu-system-aarch64",
            "-M", f"virt,virtualization=on,gic-version={MODES[mode][1]}", "-cpu", MODES[mode][0],
            "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
            "-kernel", os.path.join(OUT, "vmlinuz"),
            "-initrd", os.path.join(OUT, "host-initramfs.cpio")]
-    if args.gdb_port:
+    if port:
         append += " host.net=1"
-        cmd += ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{args.gdb_port}-:1234",
+        cmd += ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:1234",
                 "-device", "virtio-net-device,netdev=n0"]
     if args.append:
         append += " " + args.append
@@ -124,7 +147,8 @@ def run_one(args, scenario, mode):
     timeout = args.timeout or max(180, limit + BOOT_MARGIN)
     os.makedirs(os.path.join(OUT, "logs"), exist_ok=True)
     logpath = os.path.join(OUT, "logs", f"{scenario}-{mode}.log")
-    cmd = qemu_cmd(args, scenario, mode, limit)
+    port = (args.gdb_port or free_port()) if uses_gdb(tags) else 0
+    cmd = qemu_cmd(args, scenario, mode, limit, port)
     t0 = time.monotonic()
     ev = {}
     lines = []
@@ -171,11 +195,45 @@ def run_one(args, scenario, mode):
             if buf:
                 logline(buf.decode(errors="replace").rstrip("\r"))
 
+        def run_gdb(script, limit_s):
+            env = dict(os.environ, BRKVM_PORT=str(port), BRKVM_NESTED=OUT,
+                       BRKVM_GUESTS=os.path.join(TOP, "build", "cross", "tests", "guests"),
+                       BRKVM_GDBLIB=GDB_DIR, PYTHONDONTWRITEBYTECODE="1")
+            cmd_g = ["gdb-multiarch", "-nx", "-q", "-batch", "-ex", "set confirm off",
+                     "-ex", "set pagination off", "-x", os.path.join(GDB_DIR, script)]
+            t1 = time.monotonic()
+            log.write(f"{t1 - t0:7.2f} RUNNER: gdb {script}\n")
+            try:
+                g = subprocess.run(cmd_g, env=env, stdin=subprocess.DEVNULL,
+                                   capture_output=True, text=True, timeout=limit_s)
+                out, rc = g.stdout + g.stderr, g.returncode
+            except subprocess.TimeoutExpired as e:
+                out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+                rc = "timeout"
+            for l in out.splitlines():
+                log.write(f"{time.monotonic() - t0:7.2f} GDB| {l}\n")
+                if args.verbose:
+                    print(f"GDB| {l}", flush=True)
+            log.flush()
+            res = [l for l in out.splitlines() if l.startswith("GDB-RESULT")]
+            checks = sum(1 for l in out.splitlines() if "GDB-CHECK ok" in l)
+            if rc != 0 or not res or res[-1] != "GDB-RESULT PASS":
+                why = res[-1] if res else f"no GDB-RESULT (gdb rc {rc})"
+                fails = [l for l in out.splitlines() if "GDB-CHECK FAIL" in l]
+                ev.setdefault("gdb_fail", []).append(f"{script}: {why}" + (
+                    f" [{fails[0]}]" if fails else ""))
+            else:
+                ev.setdefault("gdb_ok", []).append(
+                    f"{script}: {checks} checks in {time.monotonic() - t1:.1f}s")
+
         def scripter():
             # the scripted console: expect/send steps in order; a missed expect kills QEMU
             for kind, what, limit_s in steps:
                 if kind == "pause":
                     time.sleep(limit_s)
+                    continue
+                if kind == "gdb":
+                    run_gdb(what, limit_s)
                     continue
                 if kind == "send":
                     log.write(f"{time.monotonic() - t0:7.2f} RUNNER: send {what!r}\n")
@@ -224,7 +282,7 @@ def run_one(args, scenario, mode):
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
         if sc:
-            sc.join(timeout=5)
+            sc.join(timeout=GDB_TIMEOUT + 10 if port else 5)
         th.join(timeout=5)
         total = time.monotonic() - t0
         log.write(f"RUNNER: qemu rc={p.returncode} total={total:.1f}s"
@@ -237,6 +295,15 @@ def run_one(args, scenario, mode):
         verdict, reason, _ = ev["result"]
         passed = verdict == "PASS"
         detail = reason
+        ngdb = sum(1 for kind, _, _ in tags["steps"] if kind == "gdb")
+        if len(ev.get("gdb_ok", [])) + len(ev.get("gdb_fail", [])) < ngdb:
+            ev.setdefault("gdb_fail", []).append(
+                f"only {len(ev.get('gdb_ok', []))} of {ngdb} gdb scripts ran to the end")
+        if ev.get("gdb_fail"):
+            passed, detail = False, "gdb: " + "; ".join(ev["gdb_fail"]) + (
+                f" (scenario: {verdict} {reason})")
+        elif ev.get("gdb_ok"):
+            detail = (detail + " " if detail else "") + "gdb: " + "; ".join(ev["gdb_ok"])
     elif ev.get("timeout"):
         passed, detail = False, f"no SCENARIO-RESULT, QEMU killed after {timeout}s"
     else:

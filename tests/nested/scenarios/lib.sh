@@ -24,8 +24,14 @@ RUN_LIMIT=30
 run_brkvm() {
     out=$1; shift
     echo "+ brkvm $* (limit ${RUN_LIMIT}s)"
+    : > "$out"
+    # a read loop, not tee | sed: those buffer a pipe, hiding lines (e.g. the gdb stub's
+    # "listening" line that the runner waits for) until brkvm exits
     { timeout -s KILL "$RUN_LIMIT" brkvm "$@" 2>&1 </dev/null; echo $? > /tmp/run_brkvm.rc; } |
-        tee "$out" | sed 's/^/  | /'
+        while IFS= read -r line; do
+            printf '  | %s\n' "$line"
+            printf '%s\n' "$line" >> "$out"
+        done
     RC=$(cat /tmp/run_brkvm.rc)
     echo "  (exit $RC$([ "$RC" = 137 ] && echo ": killed after ${RUN_LIMIT}s"))"
 }

@@ -1,0 +1,175 @@
+/* breakpoints.c - gdb's software breakpoints keyed by guest-physical address */
+#include <brkvm/breakpoints.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+static guint gpa_hash(gconstpointer k)
+{
+    uint64_t v = *(const uint64_t *)k;
+    return (guint)(v >> 2 ^ v >> 32);
+}
+
+static gboolean gpa_equal(gconstpointer a, gconstpointer b)
+{
+    return *(const uint64_t *)a == *(const uint64_t *)b;
+}
+
+void bp_table_init(struct bp_table *t)
+{
+    t->map = g_hash_table_new_full(gpa_hash, gpa_equal, NULL, g_free);
+}
+
+void bp_table_destroy(struct bp_table *t)
+{
+    if (t->map)
+        g_hash_table_destroy(t->map);
+    t->map = NULL;
+}
+
+struct sw_bp *bp_find(struct bp_table *t, uint64_t gpa)
+{
+    return g_hash_table_lookup(t->map, &gpa);
+}
+
+unsigned bp_count(const struct bp_table *t)
+{
+    return g_hash_table_size(t->map);
+}
+
+int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn)
+{
+    struct sw_bp *bp = bp_find(t, gpa);
+
+    if (gpa & 3)
+        return -EINVAL;
+    if (bp) {
+        bp->refs++;
+        /* the guest may have rewritten the word since: guard the new instruction */
+        if (*insn != A64_BRK0) {
+            bp->orig = *insn;
+            *insn = A64_BRK0;
+        }
+        return 0;
+    }
+    bp = g_new0(struct sw_bp, 1);
+    bp->gpa = gpa;
+    bp->orig = *insn;
+    bp->refs = 1;
+    g_hash_table_insert(t->map, &bp->gpa, bp);
+    *insn = A64_BRK0;
+    return 0;
+}
+
+int bp_remove(struct bp_table *t, uint64_t gpa, uint32_t *insn)
+{
+    struct sw_bp *bp = bp_find(t, gpa);
+
+    if (!bp)
+        return -ENOENT;
+    if (--bp->refs)
+        return 0;
+    if (insn && *insn == A64_BRK0)
+        *insn = bp->orig;
+    g_hash_table_remove(t->map, &gpa);
+    return 0;
+}
+
+struct foreach_ctx {
+    void (*fn)(struct sw_bp *, void *);
+    void *opaque;
+};
+
+static void foreach_cb(gpointer k, gpointer v, gpointer u)
+{
+    struct foreach_ctx *c = u;
+    c->fn(v, c->opaque);
+}
+
+void bp_foreach(struct bp_table *t, void (*fn)(struct sw_bp *bp, void *opaque), void *opaque)
+{
+    struct foreach_ctx c = {fn, opaque};
+    g_hash_table_foreach(t->map, foreach_cb, &c);
+}
+
+void bp_clear(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gpa), void *opaque)
+{
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&it, t->map);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        struct sw_bp *bp = v;
+        uint32_t *insn = insn_of(opaque, bp->gpa);
+        if (insn && *insn == A64_BRK0)
+            *insn = bp->orig;
+        g_hash_table_iter_remove(&it);
+    }
+}
+
+/* the breakpoints whose word overlaps [gpa, gpa+len): at most len/4 + 2 candidates */
+#define FOR_EACH_OVERLAP(t, gpa, len, bp)                                                          \
+    for (uint64_t w_ = ((gpa) & ~3ULL); w_ < (gpa) + (len); w_ += 4)                              \
+        if (((bp) = bp_find((t), w_)) != NULL)
+
+unsigned bp_shadow_read(struct bp_table *t, uint64_t gpa, uint8_t *buf, size_t len)
+{
+    struct sw_bp *bp;
+    unsigned n = 0;
+
+    if (!bp_count(t))
+        return 0;
+    FOR_EACH_OVERLAP(t, gpa, len, bp) {
+        uint8_t brk[4], orig[4];
+        bool ours = true;
+        memcpy(brk, &(uint32_t){A64_BRK0}, 4);
+        memcpy(orig, &bp->orig, 4);
+        /* check the bytes we see are our BRK before showing the original */
+        for (int i = 0; i < 4; i++) {
+            uint64_t a = bp->gpa + i;
+            if (a >= gpa && a < gpa + len && buf[a - gpa] != brk[i])
+                ours = false;
+        }
+        if (!ours)
+            continue;
+        for (int i = 0; i < 4; i++) {
+            uint64_t a = bp->gpa + i;
+            if (a >= gpa && a < gpa + len)
+                buf[a - gpa] = orig[i];
+        }
+        n++;
+    }
+    return n;
+}
+
+void bp_shadow_write(struct bp_table *t, uint64_t gpa, const uint8_t *data, uint8_t *data_out,
+                     size_t len, const uint8_t *mem_now)
+{
+    struct sw_bp *bp;
+
+    memcpy(data_out, data, len);
+    if (!bp_count(t))
+        return;
+    FOR_EACH_OVERLAP(t, gpa, len, bp) {
+        uint8_t orig[4], brk[4];
+        bool ours = true;
+        memcpy(brk, &(uint32_t){A64_BRK0}, 4);
+        for (int i = 0; i < 4; i++) {
+            uint64_t a = bp->gpa + i;
+            if (a >= gpa && a < gpa + len && mem_now[a - gpa] != brk[i])
+                ours = false;
+        }
+        if (!ours)
+            continue;
+        memcpy(orig, &bp->orig, 4);
+        for (int i = 0; i < 4; i++) {
+            uint64_t a = bp->gpa + i;
+            if (a >= gpa && a < gpa + len) {
+                orig[i] = data[a - gpa];    /* the new instruction becomes the original */
+                data_out[a - gpa] = brk[i]; /* and memory keeps the BRK */
+            }
+        }
+        memcpy(&bp->orig, orig, 4);
+    }
+}

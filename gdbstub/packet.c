@@ -1,0 +1,225 @@
+/* packet.c - GDB remote protocol framing: a byte-fed receive state machine (so a 0x03 is seen
+ * at any time, even while the guest runs) and the matching encoder. */
+#include <brkvm/gdb_packet.h>
+
+#include <string.h>
+
+enum { RX_IDLE, RX_DATA, RX_ESC, RX_RLE, RX_CSUM1, RX_CSUM2 };
+
+static int hexval(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+void gdb_rx_init(struct gdb_rx *rx)
+{
+    rx->state = RX_IDLE;
+    rx->len = 0;
+    rx->buf[0] = 0;
+}
+
+static void put(struct gdb_rx *rx, uint8_t c)
+{
+    if (rx->len < GDB_PACKET_SIZE)
+        rx->buf[rx->len++] = c;
+    else
+        rx->overflow = true;
+}
+
+enum gdb_rx_event gdb_rx_feed(struct gdb_rx *rx, uint8_t c)
+{
+    int v;
+
+    switch (rx->state) {
+    case RX_IDLE:
+        switch (c) {
+        case '$':
+            rx->state = RX_DATA;
+            rx->len = 0;
+            rx->sum = 0;
+            rx->overflow = rx->malformed = false;
+            return GDB_RX_NONE;
+        case '+': return GDB_RX_ACK;
+        case '-': return GDB_RX_NACK;
+        case GDB_INTERRUPT: return GDB_RX_INTERRUPT;
+        default: return GDB_RX_NONE; /* noise between packets */
+        }
+    case RX_DATA:
+        if (c == '#') {
+            rx->state = RX_CSUM1;
+            return GDB_RX_NONE;
+        }
+        if (c == '$') { /* a new packet starts: the partial one is dropped */
+            rx->len = 0;
+            rx->sum = 0;
+            rx->overflow = rx->malformed = false;
+            return GDB_RX_NONE;
+        }
+        rx->sum += c;
+        if (c == '}')
+            rx->state = RX_ESC;
+        else if (c == '*')
+            rx->state = RX_RLE;
+        else
+            put(rx, c);
+        return GDB_RX_NONE;
+    case RX_ESC:
+        rx->sum += c;
+        if (c == '#' || c == '$') /* an escape cannot hide the frame end */
+            rx->malformed = true;
+        put(rx, c ^ 0x20);
+        rx->state = RX_DATA;
+        return GDB_RX_NONE;
+    case RX_RLE:
+        rx->sum += c;
+        rx->state = RX_DATA;
+        if (c < 29 + 3 || c > 126 || rx->len == 0 || rx->overflow) {
+            rx->malformed = rx->malformed || !rx->overflow;
+            return GDB_RX_NONE;
+        }
+        for (int n = c - 29; n > 0; n--)
+            put(rx, rx->buf[rx->len - 1]);
+        return GDB_RX_NONE;
+    case RX_CSUM1:
+        v = hexval(c);
+        rx->bad_csum = v < 0;
+        rx->want = (uint8_t)((v < 0 ? 0 : v) << 4);
+        rx->state = RX_CSUM2;
+        return GDB_RX_NONE;
+    case RX_CSUM2:
+        rx->state = RX_IDLE;
+        v = hexval(c);
+        if (v < 0 || rx->bad_csum || (uint8_t)(rx->want | v) != rx->sum) {
+            rx->len = 0;
+            rx->buf[0] = 0;
+            return GDB_RX_BAD_CHECKSUM;
+        }
+        rx->buf[rx->len] = 0;
+        if (rx->overflow) {
+            rx->len = 0;
+            rx->buf[0] = 0;
+            return GDB_RX_TOO_LONG;
+        }
+        if (rx->malformed) {
+            rx->len = 0;
+            rx->buf[0] = 0;
+            return GDB_RX_MALFORMED;
+        }
+        return GDB_RX_PACKET;
+    }
+    rx->state = RX_IDLE;
+    return GDB_RX_NONE;
+}
+
+static bool needs_escape(uint8_t c)
+{
+    return c == '$' || c == '#' || c == '}' || c == '*';
+}
+
+/* A repeat count n (extra copies) is sent as the character n + 29; '#' and '$' (n = 6, 7)
+ * are forbidden, and so are '+' and '-' (n = 14, 16) which confuse some tools. */
+static bool rle_count_ok(size_t n)
+{
+    return n >= 3 && n <= 97 && n != 6 && n != 7 && n != 14 && n != 16;
+}
+
+size_t gdb_packet_encode(const uint8_t *payload, size_t len, uint8_t *out, size_t cap, bool rle)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    uint8_t sum = 0;
+
+#define EMIT(ch)                                                                                   \
+    do {                                                                                           \
+        if (o + 3 >= cap)                                                                          \
+            return 0;                                                                              \
+        out[o++] = (ch);                                                                           \
+    } while (0)
+
+    if (cap < 4)
+        return 0;
+    out[o++] = '$';
+    for (size_t i = 0; i < len;) {
+        uint8_t c = payload[i];
+        size_t run = 1;
+
+        if (needs_escape(c)) {
+            EMIT('}');
+            EMIT(c ^ 0x20);
+            sum += '}' + (c ^ 0x20);
+            i++;
+            continue;
+        }
+        EMIT(c);
+        sum += c;
+        i++;
+        if (!rle)
+            continue;
+        while (i + run - 1 < len && payload[i + run - 1] == c && run - 1 < 97)
+            run++;
+        run--; /* extra copies after the one emitted */
+        while (run && !rle_count_ok(run))
+            run--; /* shrink to a legal count; the rest goes out literally */
+        if (run) {
+            EMIT('*');
+            EMIT((uint8_t)(run + 29));
+            sum += '*' + (uint8_t)(run + 29);
+            i += run;
+        }
+    }
+#undef EMIT
+    if (o + 3 > cap)
+        return 0;
+    out[o++] = '#';
+    out[o++] = hex[sum >> 4];
+    out[o++] = hex[sum & 15];
+    return o;
+}
+
+void gdb_hex_encode(const uint8_t *in, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[in[i] >> 4];
+        out[2 * i + 1] = hex[in[i] & 15];
+    }
+}
+
+long gdb_hex_decode(const char *in, size_t nchars, uint8_t *out, size_t cap)
+{
+    if (nchars & 1 || nchars / 2 > cap)
+        return -1;
+    for (size_t i = 0; i < nchars / 2; i++) {
+        int hi = hexval((uint8_t)in[2 * i]), lo = hexval((uint8_t)in[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return (long)(nchars / 2);
+}
+
+int gdb_hex_u64(const char **p, uint64_t *out)
+{
+    const char *s = *p;
+    uint64_t v = 0;
+    int d, n = 0;
+
+    while ((d = hexval((uint8_t)*s)) >= 0) {
+        if (v >> 60)
+            return -1;
+        v = v << 4 | (uint64_t)d;
+        s++;
+        n++;
+    }
+    if (!n)
+        return -1;
+    *out = v;
+    *p = s;
+    return 0;
+}

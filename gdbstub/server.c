@@ -1,0 +1,252 @@
+/* server.c - the GDB stub's own thread: listens, serves one client at a time, blocks in poll()
+ * on the client socket, the target's stop eventfd and a quit eventfd (never busy-polls). */
+#define G_LOG_DOMAIN "gdb"
+#include <brkvm/gdb_server.h>
+#include <brkvm/gdb_stub.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int listen_unix(const struct gdb_addr *a, char **msg)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    struct stat st;
+    mode_t old;
+    int fd, r;
+
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        goto fail;
+    strcpy(sun.sun_path, a->path);
+    /* a stale socket from an earlier run is replaced; any other file is left alone */
+    if (lstat(a->path, &st) == 0 && S_ISSOCK(st.st_mode))
+        unlink(a->path);
+    old = umask(0177); /* the socket gives full control of the guest: mode 0600 */
+    r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+    umask(old);
+    if (r < 0 || listen(fd, 1) < 0)
+        goto fail;
+    return fd;
+fail:
+    r = -errno;
+    *msg = g_strdup_printf("--gdb unix:%s: %s", a->path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
+static int listen_tcp(const struct gdb_addr *a, char **msg)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res, *ai;
+    char port[8];
+    int fd = -1, r, err = 0, one = 1;
+
+    snprintf(port, sizeof(port), "%u", a->port);
+    r = getaddrinfo(a->host, port, &hints, &res);
+    if (r) {
+        *msg = g_strdup_printf("--gdb %s:%u: %s", a->host, a->port, gai_strerror(r));
+        return -EINVAL;
+    }
+    for (ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1) == 0)
+            break;
+        err = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        *msg = g_strdup_printf("--gdb %s:%u: %s", a->host, a->port, strerror(err));
+        return -err;
+    }
+    return fd;
+}
+
+int gdb_server_listen(struct gdb_server *srv, const struct gdb_addr *a, char **msg)
+{
+    memset(srv, 0, sizeof(*srv));
+    srv->listen_fd = srv->quit_efd = srv->stop_efd = -1;
+    srv->addr = *a;
+    srv->listen_fd = a->is_unix ? listen_unix(a, msg) : listen_tcp(a, msg);
+    if (srv->listen_fd < 0)
+        return srv->listen_fd;
+    srv->quit_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    return srv->quit_efd < 0 ? -errno : 0;
+}
+
+static int send_all(void *io, const uint8_t *buf, size_t len)
+{
+    int fd = *(int *)io;
+
+    while (len) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static void drain(int efd)
+{
+    uint64_t v;
+    while (read(efd, &v, sizeof(v)) > 0) {
+    }
+}
+
+/* serve one connected client; returns false when the VMM should end (gdb's 'k') */
+static bool serve(struct gdb_server *srv, int fd)
+{
+    struct gdb_stop where;
+    struct gdb_stub *stub = gdb_stub_new(srv->ops, srv->target, send_all, &fd);
+    uint8_t buf[4096];
+    bool keep = true;
+
+    if (srv->ops->attach(srv->target, &where)) {
+        gdb_stub_free(stub);
+        return true;
+    }
+    gdb_stub_connect(stub, &where);
+    for (;;) {
+        struct pollfd p[4] = {
+            {.fd = fd, .events = POLLIN},
+            {.fd = srv->stop_efd, .events = POLLIN},
+            {.fd = srv->quit_efd, .events = POLLIN},
+            {.fd = srv->listen_fd, .events = POLLIN},
+        };
+        if (poll(p, 4, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[2].revents) {
+            keep = false;
+            break;
+        }
+        if (p[3].revents & POLLIN) { /* one client at a time: turn the newcomer away */
+            int extra = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (extra >= 0) {
+                g_warning("a second debugger tried to connect: refused (one client at a time)");
+                close(extra);
+            }
+        }
+        if (p[1].revents & POLLIN) {
+            struct gdb_stop st;
+            drain(srv->stop_efd);
+            if (srv->ops->take_stop(srv->target, &st))
+                gdb_stub_stopped(stub, &st);
+        }
+        if (p[0].revents) {
+            ssize_t n = recv(fd, buf, sizeof(buf), 0);
+            enum gdb_stub_status status;
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (n <= 0) {
+                g_message("debugger connection closed: breakpoints removed, guest running");
+                srv->ops->detach(srv->target);
+                break;
+            }
+            status = gdb_stub_input(stub, buf, (size_t)n);
+            if (status == GDB_STUB_DETACHED) {
+                g_message("debugger detached: guest running");
+                break;
+            }
+            if (status == GDB_STUB_KILLED) {
+                keep = false;
+                break;
+            }
+        }
+    }
+    gdb_stub_free(stub);
+    return keep;
+}
+
+static void *server_thread(void *arg)
+{
+    struct gdb_server *srv = arg;
+
+    pthread_setname_np(pthread_self(), "gdbstub");
+    for (;;) {
+        struct pollfd p[2] = {
+            {.fd = srv->listen_fd, .events = POLLIN},
+            {.fd = srv->quit_efd, .events = POLLIN},
+        };
+        int fd, one = 1;
+
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[1].revents)
+            break;
+        fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            continue;
+        if (!srv->addr.is_unix)
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        g_message("debugger connected");
+        bool keep = serve(srv, fd);
+        close(fd);
+        if (!keep)
+            break;
+    }
+    return NULL;
+}
+
+int gdb_server_start(struct gdb_server *srv, const struct gdb_target_ops *ops, void *target,
+                     int stop_efd)
+{
+    int r;
+
+    srv->ops = ops;
+    srv->target = target;
+    srv->stop_efd = stop_efd;
+    r = pthread_create(&srv->thread, NULL, server_thread, srv);
+    if (r)
+        return -r;
+    srv->started = true;
+    return 0;
+}
+
+void gdb_server_stop(struct gdb_server *srv)
+{
+    uint64_t one = 1;
+
+    if (srv->started) {
+        if (write(srv->quit_efd, &one, sizeof(one)) < 0)
+            g_warning("stopping the gdb server: %s", strerror(errno));
+        pthread_join(srv->thread, NULL);
+        srv->started = false;
+    }
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
+    if (srv->quit_efd >= 0)
+        close(srv->quit_efd);
+    if (srv->addr.is_unix && srv->listen_fd >= 0)
+        unlink(srv->addr.path);
+    srv->listen_fd = srv->quit_efd = -1;
+}

@@ -1,0 +1,94 @@
+/* target_xml.c - the target description gdb reads with qXfer:features:read: AArch64 core and
+ * FP/SIMD features, numbered as in include/brkvm/gdb_target.h */
+#include <brkvm/gdb_stub.h>
+
+#include <string.h>
+
+static const char target_xml[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+    "<target version=\"1.0\">\n"
+    "  <architecture>aarch64</architecture>\n"
+    "  <xi:include href=\"aarch64-core.xml\"/>\n"
+    "  <xi:include href=\"aarch64-fpu.xml\"/>\n"
+    "</target>\n";
+
+#define XREG(n) "  <reg name=\"x" #n "\" bitsize=\"64\"/>\n"
+
+static const char core_xml[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
+    "<feature name=\"org.gnu.gdb.aarch64.core\">\n"
+    "  <flags id=\"cpsr_flags\" size=\"4\">\n"
+    "    <field name=\"SP\" start=\"0\" end=\"0\"/>\n"
+    "    <field name=\"EL\" start=\"2\" end=\"3\"/>\n"
+    "    <field name=\"nRW\" start=\"4\" end=\"4\"/>\n"
+    "    <field name=\"F\" start=\"6\" end=\"6\"/>\n"
+    "    <field name=\"I\" start=\"7\" end=\"7\"/>\n"
+    "    <field name=\"A\" start=\"8\" end=\"8\"/>\n"
+    "    <field name=\"D\" start=\"9\" end=\"9\"/>\n"
+    "    <field name=\"SSBS\" start=\"12\" end=\"12\"/>\n"
+    "    <field name=\"IL\" start=\"20\" end=\"20\"/>\n"
+    "    <field name=\"SS\" start=\"21\" end=\"21\"/>\n"
+    "    <field name=\"PAN\" start=\"22\" end=\"22\"/>\n"
+    "    <field name=\"UAO\" start=\"23\" end=\"23\"/>\n"
+    "    <field name=\"V\" start=\"28\" end=\"28\"/>\n"
+    "    <field name=\"C\" start=\"29\" end=\"29\"/>\n"
+    "    <field name=\"Z\" start=\"30\" end=\"30\"/>\n"
+    "    <field name=\"N\" start=\"31\" end=\"31\"/>\n"
+    "  </flags>\n"
+    XREG(0) XREG(1) XREG(2) XREG(3) XREG(4) XREG(5) XREG(6) XREG(7) XREG(8) XREG(9)
+    XREG(10) XREG(11) XREG(12) XREG(13) XREG(14) XREG(15) XREG(16) XREG(17) XREG(18) XREG(19)
+    XREG(20) XREG(21) XREG(22) XREG(23) XREG(24) XREG(25) XREG(26) XREG(27) XREG(28) XREG(29)
+    XREG(30)
+    "  <reg name=\"sp\" bitsize=\"64\" type=\"data_ptr\"/>\n"
+    "  <reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\"/>\n"
+    "  <reg name=\"cpsr\" bitsize=\"32\" type=\"cpsr_flags\"/>\n"
+    "</feature>\n";
+
+#define VREG(n) "  <reg name=\"v" #n "\" bitsize=\"128\" type=\"aarch64v\"/>\n"
+
+static const char fpu_xml[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
+    "<feature name=\"org.gnu.gdb.aarch64.fpu\">\n"
+    "  <vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>\n"
+    "  <vector id=\"v2u\" type=\"uint64\" count=\"2\"/>\n"
+    "  <vector id=\"v2i\" type=\"int64\" count=\"2\"/>\n"
+    "  <vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>\n"
+    "  <vector id=\"v4u\" type=\"uint32\" count=\"4\"/>\n"
+    "  <vector id=\"v4i\" type=\"int32\" count=\"4\"/>\n"
+    "  <vector id=\"v8u\" type=\"uint16\" count=\"8\"/>\n"
+    "  <vector id=\"v8i\" type=\"int16\" count=\"8\"/>\n"
+    "  <vector id=\"v16u\" type=\"uint8\" count=\"16\"/>\n"
+    "  <vector id=\"v16i\" type=\"int8\" count=\"16\"/>\n"
+    "  <vector id=\"v1u\" type=\"uint128\" count=\"1\"/>\n"
+    "  <vector id=\"v1i\" type=\"int128\" count=\"1\"/>\n"
+    "  <union id=\"vnd\"><field name=\"f\" type=\"v2d\"/><field name=\"u\" type=\"v2u\"/>"
+    "<field name=\"s\" type=\"v2i\"/></union>\n"
+    "  <union id=\"vns\"><field name=\"f\" type=\"v4f\"/><field name=\"u\" type=\"v4u\"/>"
+    "<field name=\"s\" type=\"v4i\"/></union>\n"
+    "  <union id=\"vnh\"><field name=\"u\" type=\"v8u\"/><field name=\"s\" type=\"v8i\"/></union>\n"
+    "  <union id=\"vnb\"><field name=\"u\" type=\"v16u\"/><field name=\"s\" type=\"v16i\"/></union>\n"
+    "  <union id=\"vnq\"><field name=\"u\" type=\"v1u\"/><field name=\"s\" type=\"v1i\"/></union>\n"
+    "  <union id=\"aarch64v\"><field name=\"d\" type=\"vnd\"/><field name=\"s\" type=\"vns\"/>"
+    "<field name=\"h\" type=\"vnh\"/><field name=\"b\" type=\"vnb\"/>"
+    "<field name=\"q\" type=\"vnq\"/></union>\n"
+    VREG(0) VREG(1) VREG(2) VREG(3) VREG(4) VREG(5) VREG(6) VREG(7) VREG(8) VREG(9)
+    VREG(10) VREG(11) VREG(12) VREG(13) VREG(14) VREG(15) VREG(16) VREG(17) VREG(18) VREG(19)
+    VREG(20) VREG(21) VREG(22) VREG(23) VREG(24) VREG(25) VREG(26) VREG(27) VREG(28) VREG(29)
+    VREG(30) VREG(31)
+    "  <reg name=\"fpsr\" bitsize=\"32\"/>\n"
+    "  <reg name=\"fpcr\" bitsize=\"32\"/>\n"
+    "</feature>\n";
+
+const char *gdb_target_xml(const char *annex)
+{
+    if (!strcmp(annex, "target.xml"))
+        return target_xml;
+    if (!strcmp(annex, "aarch64-core.xml"))
+        return core_xml;
+    if (!strcmp(annex, "aarch64-fpu.xml"))
+        return fpu_xml;
+    return NULL;
+}

@@ -1,0 +1,51 @@
+/* breakpoints.h - gdb's software breakpoints, keyed by guest-physical address (pure).
+ * A breakpoint set while the guest's MMU is off still guards the same instruction after the
+ * MMU is on, since the key is the GPA.  Guest memory is reached through a host pointer to the
+ * instruction word. */
+#ifndef BRKVM_BREAKPOINTS_H
+#define BRKVM_BREAKPOINTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define A64_BRK0 0xd4200000U /* BRK #0: the instruction gdb's breakpoints are made of */
+
+struct sw_bp {
+    uint64_t gpa;
+    uint32_t orig; /* the instruction the BRK replaced */
+    unsigned refs; /* Z0 twice at one address needs z0 twice */
+    uint64_t hits;
+    uint64_t va; /* the address gdb set it at, to find it if that stops translating */
+};
+
+struct bp_table {
+    void *map; /* GHashTable: gpa -> struct sw_bp */
+};
+
+void bp_table_init(struct bp_table *t);
+void bp_table_destroy(struct bp_table *t);
+
+/* Insert at gpa; insn points at the guest's instruction word.  Writes BRK #0 on first insert. */
+int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn);
+/* Drop one reference; on the last one the original comes back, but only if our BRK is still
+ * there (the guest may have rewritten its text since).  0, or -ENOENT if none at gpa. */
+int bp_remove(struct bp_table *t, uint64_t gpa, uint32_t *insn);
+struct sw_bp *bp_find(struct bp_table *t, uint64_t gpa);
+unsigned bp_count(const struct bp_table *t);
+
+/* Visit every breakpoint (e.g. to remove them all on detach); fn may not change the table. */
+void bp_foreach(struct bp_table *t, void (*fn)(struct sw_bp *bp, void *opaque), void *opaque);
+/* Remove all: for each, insn_of(gpa) gives the word (NULL if gone); originals restored if BRK. */
+void bp_clear(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gpa), void *opaque);
+
+/* Memory as gdb should see it: in buf (bytes of guest-physical [gpa, gpa+len)), put back the
+ * original bytes of each breakpoint whose BRK is there.  Returns how many were patched. */
+unsigned bp_shadow_read(struct bp_table *t, uint64_t gpa, uint8_t *buf, size_t len);
+/* gdb writes [gpa, gpa+len) from data: where a breakpoint's word is overwritten, the new bytes
+ * become its original and the BRK stays in memory.  Call before copying; patches data_out
+ * (a copy of data) so the caller writes data_out to memory. */
+void bp_shadow_write(struct bp_table *t, uint64_t gpa, const uint8_t *data, uint8_t *data_out,
+                     size_t len, const uint8_t *mem_now);
+
+#endif

@@ -1,0 +1,58 @@
+/* debug.h - guest debugging in the VMM: all-stop control of the vCPUs, software breakpoints,
+ * single steps, re-injection of the guest's own debug exceptions, and the gdb_target_ops the
+ * GDB stub drives (vmm/debug.c) */
+#ifndef BRKVM_DEBUG_H
+#define BRKVM_DEBUG_H
+
+#include <brkvm/breakpoints.h>
+#include <brkvm/gdb_target.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct vcpu;
+
+struct vm_debug {
+    bool enabled;  /* --gdb given: vCPUs honour pause requests */
+    bool attached; /* a debugger is connected: KVM guest debugging is on */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    unsigned npaused;
+    bool have_stop; /* a stop event waits for the stub */
+    struct gdb_stop stop;
+    int stop_efd;   /* tells the stub thread that all vCPUs stopped with an event */
+    struct bp_table bps;
+    uint64_t kernel_ttbr1; /* a TTBR1_EL1 seen at EL1: the kernel's tables, for KPTI */
+};
+
+/* Per-vCPU debug state (inside struct vcpu). */
+struct vcpu_debug {
+    bool want_pause;   /* stop at the next pause point */
+    bool paused;       /* waiting in debug_pause_point */
+    enum gdb_action act;
+    bool step_internal;  /* stepping over a breakpoint: no stop reported */
+    bool step_masked;    /* we set PSTATE.I/F for the step */
+    uint64_t step_pstate; /* PSTATE before the step */
+    uint32_t step_insn;   /* the instruction stepped (to fix up DAIF accesses) */
+    bool step_insn_valid;
+};
+
+/* Set up before the vCPUs run; wait = --gdb-wait (vCPUs start paused). 0/-errno. */
+int debug_init(struct vm *vm, bool wait);
+void debug_destroy(struct vm *vm);
+
+/* vCPU thread hooks: a pause point before each KVM_RUN (true if it paused, so the caller
+ * re-checks), and the handler of KVM_EXIT_DEBUG. */
+bool debug_pause_point(struct vcpu *v);
+void debug_handle_exit(struct vcpu *v);
+/* wake paused vCPUs so they see the VM is exiting */
+void debug_wake_all(struct vm *vm);
+
+/* guest-virtual to guest-physical as vCPU v sees it (KPTI-aware for kernel addresses) */
+int vm_debug_translate(struct vcpu *v, uint64_t va, uint64_t *gpa);
+
+extern const struct gdb_target_ops vm_gdb_target_ops;
+
+#endif

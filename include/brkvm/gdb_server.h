@@ -1,0 +1,39 @@
+/* gdb_server.h - where the GDB stub listens, and its thread (sockets; no KVM) */
+#ifndef BRKVM_GDB_SERVER_H
+#define BRKVM_GDB_SERVER_H
+
+#include <brkvm/gdb_target.h>
+
+#include <pthread.h>
+
+struct gdb_addr {
+    bool is_unix;
+    char host[256]; /* TCP: numeric or name; default 127.0.0.1 */
+    unsigned port;
+    char path[108]; /* unix: socket path */
+};
+
+/* Parse "PORT", "HOST:PORT", "[V6ADDR]:PORT" or "unix:PATH".  0 or -EINVAL with *why. */
+int gdb_addr_parse(const char *spec, struct gdb_addr *a, const char **why);
+/* "127.0.0.1:1234" or "unix:/tmp/x" */
+void gdb_addr_format(const struct gdb_addr *a, char *buf, size_t len);
+
+struct gdb_server {
+    int listen_fd;
+    int quit_efd;  /* written to end the server thread */
+    int stop_efd;  /* the target writes it when a stop is ready (take_stop) */
+    struct gdb_addr addr;
+    const struct gdb_target_ops *ops;
+    void *target;
+    pthread_t thread;
+    bool started;
+};
+
+/* Bind and listen (before the guest starts, so a busy port is a start-up error). 0/-errno. */
+int gdb_server_listen(struct gdb_server *srv, const struct gdb_addr *a, char **msg);
+/* Serve connections on a thread of its own, one client at a time. */
+int gdb_server_start(struct gdb_server *srv, const struct gdb_target_ops *ops, void *target,
+                     int stop_efd);
+void gdb_server_stop(struct gdb_server *srv);
+
+#endif

@@ -1,0 +1,77 @@
+/* gdb_target.h - the narrow interface the GDB stub uses to reach the machine it debugs.
+ * The stub never includes <linux/kvm.h>: the VMM implements these operations (vmm/debug.c),
+ * the unit tests implement them over plain memory and a register file. */
+#ifndef BRKVM_GDB_TARGET_H
+#define BRKVM_GDB_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* gdb's AArch64 register numbers (features org.gnu.gdb.aarch64.core and .fpu) */
+enum {
+    GDB_REG_X0 = 0,
+    GDB_REG_X29 = 29,
+    GDB_REG_SP = 31,
+    GDB_REG_PC = 32,
+    GDB_REG_CPSR = 33, /* 32 bits */
+    GDB_REG_V0 = 34,   /* v0-v31: 128 bits each */
+    GDB_REG_FPSR = 66, /* 32 bits */
+    GDB_REG_FPCR = 67, /* 32 bits */
+    GDB_NUM_REGS = 68,
+};
+
+/* size in bytes of a register in gdb's numbering, 0 if there is no such register */
+static inline unsigned gdb_reg_size(int regno)
+{
+    if (regno < 0 || regno >= GDB_NUM_REGS)
+        return 0;
+    if (regno == GDB_REG_CPSR || regno == GDB_REG_FPSR || regno == GDB_REG_FPCR)
+        return 4;
+    return regno >= GDB_REG_V0 && regno < GDB_REG_FPSR ? 16 : 8;
+}
+
+enum gdb_stop_reason {
+    GDB_STOP_SWBREAK,   /* a software breakpoint of gdb's */
+    GDB_STOP_STEP,      /* a single step finished */
+    GDB_STOP_INTERRUPT, /* gdb asked (Ctrl-C), or the stub stopped the guest on attach */
+    GDB_STOP_ATTACH,    /* stopped when gdb attached / before the first instruction */
+};
+
+struct gdb_stop {
+    int thread; /* 1-based: vCPU index + 1 */
+    enum gdb_stop_reason reason;
+};
+
+enum gdb_action { GDB_ACT_STOP, GDB_ACT_CONT, GDB_ACT_STEP };
+
+struct gdb_target_ops {
+    /* a debugger connects: stop every thread, turn guest debugging on, say where it stands */
+    int (*attach)(void *t, struct gdb_stop *where);
+    /* after the stop notification fired: take the pending stop, false if there is none */
+    bool (*take_stop)(void *t, struct gdb_stop *stop);
+    int (*nr_threads)(void *t);
+    /* regno in gdb's numbering; buf holds gdb_reg_size(regno) bytes, little endian. 0/-errno */
+    int (*read_reg)(void *t, int thread, int regno, uint8_t *buf);
+    int (*write_reg)(void *t, int thread, int regno, const uint8_t *buf);
+    /* guest-virtual (as seen by thread) or, with phys, guest-physical addresses.  Returns the
+     * number of bytes done from the start (short on a fault part-way), or -EFAULT if none. */
+    long (*read_mem)(void *t, int thread, uint64_t addr, uint8_t *buf, size_t len, bool phys);
+    long (*write_mem)(void *t, int thread, uint64_t addr, const uint8_t *buf, size_t len,
+                      bool phys);
+    /* software breakpoints (BRK #0): 0, -EFAULT (address does not translate), -EINVAL */
+    int (*insert_sw_bp)(void *t, int thread, uint64_t addr, bool phys);
+    int (*remove_sw_bp)(void *t, int thread, uint64_t addr, bool phys);
+    /* run: actions[i] for thread i + 1.  The target reports the next stop asynchronously. */
+    int (*resume)(void *t, const enum gdb_action *actions);
+    /* ask every thread to stop (Ctrl-C); the stop is reported asynchronously */
+    void (*interrupt)(void *t);
+    /* gdb is gone: remove every breakpoint, let the guest run without debugging */
+    void (*detach)(void *t);
+    /* end the VM (gdb's 'k') */
+    void (*kill)(void *t);
+    /* monitor command (qRcmd): append text output to *out (a GString *); 0, or -ENOENT unknown */
+    int (*monitor)(void *t, const char *cmd, void *out);
+};
+
+#endif
