@@ -84,6 +84,7 @@ static void send_packet(struct gdb_stub *s, const uint8_t *payload, size_t len)
     size_t n = gdb_packet_encode(payload, len, s->tx, 2 * REPLY_CAP + 8, true);
 
     s->tx_len = n;
+    g_debug("-> %.*s%s", (int)MIN(len, 120), (const char *)payload, len > 120 ? "..." : "");
     if (n && s->send(s->io, s->tx, n) < 0)
         g_info("send failed");
 }
@@ -698,6 +699,7 @@ static bool allowed_while_running(const char *pkt)
 
 static void dispatch(struct gdb_stub *s, const char *pkt, size_t len)
 {
+    g_debug("<- %.*s%s", (int)MIN(len, 120), pkt, len > 120 ? "..." : "");
     s->reply_len = 0;
     if (s->running && !allowed_while_running(pkt)) {
         reply_str(s, E_BUSY);
@@ -762,6 +764,9 @@ void gdb_stub_stopped(struct gdb_stub *s, const struct gdb_stop *stop)
     if (!s->running)
         return;
     s->running = false;
+    /* gdb takes the thread of a stop reply as the stub's current thread (remote.c
+     * record_currthread) and sends no Hg for it: registers must now come from that thread */
+    s->g_thread = stop->thread;
     s->reply_len = 0;
     build_stop_reply(s, stop);
     send_reply(s);
@@ -773,7 +778,7 @@ void gdb_stub_connect(struct gdb_stub *s, const struct gdb_stop *stop)
     s->noack = false;
     s->running = false;
     s->phys = false;
-    s->g_thread = 0;
+    s->g_thread = stop->thread;
     s->c_thread = -1;
     s->tx_len = 0;
     s->status = GDB_STUB_OK;

@@ -53,6 +53,15 @@ skel() {   # skel DIR: busybox + empty mount points
 G=$OUT/rootfs-guest
 skel "$G"
 install -m 755 "$HERE/guest/init" "$G/init"
+# the guest's test programs (tests/nested/guest/meson.build), next to the brkvm binary
+GPROGS=$(dirname "$BRKVM")/tests/nested/guest
+for prog in brktest; do
+    if [ -x "$GPROGS/$prog" ]; then
+        install -m 755 "$GPROGS/$prog" "$G/bin/$prog"
+    else
+        echo "mkinitramfs: warning: no $GPROGS/$prog (build it with scripts/build.sh)" >&2
+    fi
+done
 pack "$G" "$OUT/guest-initramfs.cpio"
 
 # L1 test host

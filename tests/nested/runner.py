@@ -30,6 +30,14 @@ Scenario files (tests/nested/scenarios/NAME.sh) may carry header tags:
                        host.net=1).  The script gets BRKVM_PORT, BRKVM_GUESTS (the built test
                        guests) and BRKVM_NESTED in its environment and must print
                        "GDB-RESULT PASS"; gdb's output goes to the log with a "GDB|" prefix.
+                       Named groups of earlier expect regexes, (?P<name>...), are passed too,
+                       as BRKVM_VAR_name (e.g. an address the guest printed).
+  # host: SCRIPT       like gdb:, but runs `python3 tests/nested/gdb/SCRIPT` (raw-socket tests)
+  # gdb&: SCRIPT       start the gdb script in the background and go on with the next steps
+                       (e.g. gdb stays attached while the console drives the guest)
+  # flag: NAME         create the file NAME in $BRKVM_FLAGS (a script waits for it, e.g. to
+                       interrupt the guest once the console showed a result)
+  # wait               wait for the background gdb scripts to end
 Logs: build/nested/logs/NAME-MODE.log (console lines with host-side timestamps).
 Exit code 0 iff no scenario failed.
 """
@@ -38,9 +46,11 @@ import codecs
 import os
 import re
 import signal
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -94,9 +104,14 @@ def scenario_tags(name):
             m = re.match(r"#\s*pause:\s*([0-9.]+)\s*$", line)
             if m:
                 tags["steps"].append(("pause", None, float(m.group(1))))
-            m = re.match(r"#\s*gdb:\s*(\S+)\s*$", line)
+            m = re.match(r"#\s*(gdb|host|gdb&):\s*(\S+)\s*$", line)
             if m:
-                tags["steps"].append(("gdb", m.group(1), GDB_TIMEOUT))
+                tags["steps"].append((m.group(1), m.group(2), GDB_TIMEOUT))
+            m = re.match(r"#\s*flag:\s*(\w+)\s*$", line)
+            if m:
+                tags["steps"].append(("flag", m.group(1), 0))
+            if re.match(r"#\s*wait\s*$", line):
+                tags["steps"].append(("wait", None, GDB_TIMEOUT))
     return tags
 
 
@@ -112,7 +127,7 @@ def free_port():
 
 
 def uses_gdb(tags):
-    return any(kind == "gdb" for kind, _, _ in tags["steps"])
+    return any(kind in ("gdb", "host", "gdb&") for kind, _, _ in tags["steps"])
 
 
 def qemu_cmd(args, scenario, mode, limit, port=0):
@@ -195,14 +210,22 @@ def run_one(args, scenario, mode):
             if buf:
                 logline(buf.decode(errors="replace").rstrip("\r"))
 
-        def run_gdb(script, limit_s):
+        variables = {}
+        flags = tempfile.mkdtemp(prefix="brkvm-flags-")
+        background = []
+
+        def run_gdb(script, limit_s, kind="gdb"):
             env = dict(os.environ, BRKVM_PORT=str(port), BRKVM_NESTED=OUT,
                        BRKVM_GUESTS=os.path.join(TOP, "build", "cross", "tests", "guests"),
-                       BRKVM_GDBLIB=GDB_DIR, PYTHONDONTWRITEBYTECODE="1")
-            cmd_g = ["gdb-multiarch", "-nx", "-q", "-batch", "-ex", "set confirm off",
-                     "-ex", "set pagination off", "-x", os.path.join(GDB_DIR, script)]
+                       BRKVM_GDBLIB=GDB_DIR, BRKVM_FLAGS=flags, PYTHONDONTWRITEBYTECODE="1")
+            env.update({f"BRKVM_VAR_{k}": v for k, v in variables.items()})
+            if kind in ("gdb", "gdb&"):
+                cmd_g = ["gdb-multiarch", "-nx", "-q", "-batch", "-ex", "set confirm off",
+                         "-ex", "set pagination off", "-x", os.path.join(GDB_DIR, script)]
+            else:
+                cmd_g = [sys.executable, os.path.join(GDB_DIR, script)]
             t1 = time.monotonic()
-            log.write(f"{t1 - t0:7.2f} RUNNER: gdb {script}\n")
+            log.write(f"{t1 - t0:7.2f} RUNNER: {kind} {script}\n")
             try:
                 g = subprocess.run(cmd_g, env=env, stdin=subprocess.DEVNULL,
                                    capture_output=True, text=True, timeout=limit_s)
@@ -232,8 +255,21 @@ def run_one(args, scenario, mode):
                 if kind == "pause":
                     time.sleep(limit_s)
                     continue
-                if kind == "gdb":
-                    run_gdb(what, limit_s)
+                if kind in ("gdb", "host"):
+                    run_gdb(what, limit_s, kind)
+                    continue
+                if kind == "gdb&":
+                    bg = threading.Thread(target=run_gdb, args=(what, limit_s, kind), daemon=True)
+                    bg.start()
+                    background.append(bg)
+                    continue
+                if kind == "flag":
+                    open(os.path.join(flags, what), "w").close()
+                    log.write(f"{time.monotonic() - t0:7.2f} RUNNER: flag {what}\n")
+                    continue
+                if kind == "wait":
+                    for bg in background:
+                        bg.join(timeout=limit_s)
                     continue
                 if kind == "send":
                     log.write(f"{time.monotonic() - t0:7.2f} RUNNER: send {what!r}\n")
@@ -255,6 +291,7 @@ def run_one(args, scenario, mode):
                         m = what.search(seen[0])
                         if m:
                             seen[0] = seen[0][m.end():]
+                            variables.update({k: v for k, v in m.groupdict().items() if v})
                     if m:
                         el = time.monotonic() - t0
                         log.write(f"{el:7.2f} RUNNER: expect /{what.pattern}/ matched after "
@@ -283,6 +320,9 @@ def run_one(args, scenario, mode):
             p.wait()
         if sc:
             sc.join(timeout=GDB_TIMEOUT + 10 if port else 5)
+        for bg in background:
+            bg.join(timeout=GDB_TIMEOUT + 10)
+        shutil.rmtree(flags, ignore_errors=True)
         th.join(timeout=5)
         total = time.monotonic() - t0
         log.write(f"RUNNER: qemu rc={p.returncode} total={total:.1f}s"
@@ -295,7 +335,7 @@ def run_one(args, scenario, mode):
         verdict, reason, _ = ev["result"]
         passed = verdict == "PASS"
         detail = reason
-        ngdb = sum(1 for kind, _, _ in tags["steps"] if kind == "gdb")
+        ngdb = sum(1 for kind, _, _ in tags["steps"] if kind in ("gdb", "host", "gdb&"))
         if len(ev.get("gdb_ok", [])) + len(ev.get("gdb_fail", [])) < ngdb:
             ev.setdefault("gdb_fail", []).append(
                 f"only {len(ev.get('gdb_ok', []))} of {ngdb} gdb scripts ran to the end")
