@@ -78,3 +78,64 @@ def done():
     else:
         print("GDB-RESULT PASS", flush=True)
     os._exit(0)
+
+
+# ---- helpers for the scenarios after gdb-basic ----
+
+def elf_bytes(path, addr, n):
+    """n bytes at addr as the ELF file's PT_LOAD segments hold them (zeros past p_filesz)"""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    out = bytearray()
+    for a in range(addr, addr + n):
+        byte = None
+        for i in range(phnum):
+            p_type, _, p_off, p_vaddr, _, p_filesz, p_memsz, _ = struct.unpack_from(
+                "<IIQQQQQQ", data, phoff + i * phentsize)
+            if p_type == 1 and p_vaddr <= a < p_vaddr + p_memsz:
+                byte = data[p_off + a - p_vaddr] if a - p_vaddr < p_filesz else 0
+                break
+        if byte is None:
+            raise ValueError(f"{a:#x} is not in a PT_LOAD segment of {path}")
+        out.append(byte)
+    return bytes(out)
+
+
+def read_mem(addr, n):
+    """n bytes of target memory (gdb.MemoryError if unreadable)"""
+    return bytes(gdb.selected_inferior().read_memory(addr, n))
+
+
+def u32s(b):
+    import struct
+    return list(struct.unpack(f"<{len(b) // 4}I", b))
+
+
+def error_of(cmd):
+    """run a gdb command that should fail; return its error text ('' if it did not fail)"""
+    try:
+        run(cmd)
+    except gdb.error as e:
+        log(f"  {cmd!r} failed: {e}")
+        return str(e) or "error"
+    return ""
+
+
+def x_words(addr, n):
+    """`x/NXw ADDR`: the words gdb prints, in order"""
+    out = run(f"x/{n}xw {addr:#x}")
+    words = []
+    for line in out.splitlines():
+        _, _, rest = line.partition(":")
+        words += [int(w, 16) for w in rest.split()]
+    return words
+
+
+def maint_packet(pkt):
+    """send a raw packet; return the stub's reply text"""
+    out = run(f"maint packet {pkt}")
+    m = re.search(r'received: "(.*)"', out)
+    return m.group(1) if m else out
