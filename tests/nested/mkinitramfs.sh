@@ -73,6 +73,7 @@ cp "$OUT/vmlinuz" "$H/guest/Image"
 cp "$OUT/guest-initramfs.cpio" "$H/guest/initramfs.cpio"
 cp "$HERE"/scenarios/*.sh "$H/scenarios/"
 cp "$OUT"/modules/*.ko "$H/modules/"
+[ -x "$GPROGS/gdbping" ] && install -m 755 "$GPROGS/gdbping" "$H/bin/gdbping"
 if [ -f "$BRKVM" ]; then
     install -m 755 "$BRKVM" "$H/bin/brkvm"
     file -b "$BRKVM" | grep -q 'statically linked' ||
