@@ -11,10 +11,10 @@ static int parse_port(const char *s, unsigned *port)
     char *end;
     long v;
 
-    if (!*s)
+    if (*s < '0' || *s > '9') /* strtol would take spaces and signs */
         return -1;
     v = strtol(s, &end, 10);
-    if (*end || v < 1 || v > 65535 || s[0] == '+' || s[0] == '-')
+    if (*end || v < 1 || v > 65535)
         return -1;
     *port = (unsigned)v;
     return 0;

@@ -108,17 +108,18 @@ void bp_clear(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gp
     }
 }
 
-/* the breakpoints whose word overlaps [gpa, gpa+len): at most len/4 + 2 candidates */
+/* the breakpoints whose word overlaps [gpa, gpa+len), len > 0: at most len/4 + 2 candidates;
+ * offsets from the first word, so the top of the address space does not wrap the bound */
 #define FOR_EACH_OVERLAP(t, gpa, len, bp)                                                          \
-    for (uint64_t w_ = ((gpa) & ~3ULL); w_ < (gpa) + (len); w_ += 4)                              \
-        if (((bp) = bp_find((t), w_)) != NULL)
+    for (uint64_t o_ = 0; o_ < (len) + ((gpa)&3); o_ += 4)                                         \
+        if (((bp) = bp_find((t), ((gpa) & ~3ULL) + o_)) != NULL)
 
 unsigned bp_shadow_read(struct bp_table *t, uint64_t gpa, uint8_t *buf, size_t len)
 {
     struct sw_bp *bp;
     unsigned n = 0;
 
-    if (!bp_count(t))
+    if (!bp_count(t) || !len)
         return 0;
     FOR_EACH_OVERLAP(t, gpa, len, bp) {
         uint8_t brk[4], orig[4];
@@ -128,14 +129,14 @@ unsigned bp_shadow_read(struct bp_table *t, uint64_t gpa, uint8_t *buf, size_t l
         /* check the bytes we see are our BRK before showing the original */
         for (int i = 0; i < 4; i++) {
             uint64_t a = bp->gpa + i;
-            if (a >= gpa && a < gpa + len && buf[a - gpa] != brk[i])
+            if (a >= gpa && a - gpa < len && buf[a - gpa] != brk[i])
                 ours = false;
         }
         if (!ours)
             continue;
         for (int i = 0; i < 4; i++) {
             uint64_t a = bp->gpa + i;
-            if (a >= gpa && a < gpa + len)
+            if (a >= gpa && a - gpa < len)
                 buf[a - gpa] = orig[i];
         }
         n++;
@@ -149,7 +150,7 @@ void bp_shadow_write(struct bp_table *t, uint64_t gpa, const uint8_t *data, uint
     struct sw_bp *bp;
 
     memcpy(data_out, data, len);
-    if (!bp_count(t))
+    if (!bp_count(t) || !len)
         return;
     FOR_EACH_OVERLAP(t, gpa, len, bp) {
         uint8_t orig[4], brk[4];
@@ -157,7 +158,7 @@ void bp_shadow_write(struct bp_table *t, uint64_t gpa, const uint8_t *data, uint
         memcpy(brk, &(uint32_t){A64_BRK0}, 4);
         for (int i = 0; i < 4; i++) {
             uint64_t a = bp->gpa + i;
-            if (a >= gpa && a < gpa + len && mem_now[a - gpa] != brk[i])
+            if (a >= gpa && a - gpa < len && mem_now[a - gpa] != brk[i])
                 ours = false;
         }
         if (!ours)
@@ -165,7 +166,7 @@ void bp_shadow_write(struct bp_table *t, uint64_t gpa, const uint8_t *data, uint
         memcpy(orig, &bp->orig, 4);
         for (int i = 0; i < 4; i++) {
             uint64_t a = bp->gpa + i;
-            if (a >= gpa && a < gpa + len) {
+            if (a >= gpa && a - gpa < len) {
                 orig[i] = data[a - gpa];    /* the new instruction becomes the original */
                 data_out[a - gpa] = brk[i]; /* and memory keeps the BRK */
             }

@@ -32,6 +32,7 @@ struct gdb_stub {
     enum gdb_stub_status status;
     uint8_t reply[REPLY_CAP];
     size_t reply_len;
+    uint8_t membuf[GDB_PACKET_SIZE / 2]; /* m and M data */
     uint8_t *tx;  /* last framed packet, for retransmission after '-' */
     size_t tx_len;
 };
@@ -307,25 +308,33 @@ static void h_read_regs(struct gdb_stub *s, const char *arg, size_t len)
     }
 }
 
+/* G: the registers in order; a packet that stops at a register boundary writes those given
+ * (as QEMU and gdbserver do).  The whole packet is checked before anything is written. */
 static void h_write_regs(struct gdb_stub *s, const char *arg, size_t len)
 {
-    uint8_t buf[16];
+    uint8_t regs[GDB_NUM_REGS][16];
     size_t off = 0;
-    int t = cur_thread(s);
+    int n = 0, t = cur_thread(s);
 
-    for (int r = 0; r < GDB_NUM_REGS && off < len; r++) {
-        unsigned sz = gdb_reg_size(r);
-        if (len - off < 2 * sz || gdb_hex_decode(arg + off, 2 * sz, buf, sz) < 0) {
+    for (; n < GDB_NUM_REGS && off < len; n++) {
+        unsigned sz = gdb_reg_size(n);
+        if (len - off < 2 * sz || gdb_hex_decode(arg + off, 2 * sz, regs[n], sz) < 0) {
             reply_str(s, E_INVAL);
-            return;
-        }
-        if (s->ops->write_reg(s->target, t, r, buf)) {
-            reply_str(s, E_FAULT);
             return;
         }
         off += 2 * sz;
     }
-    reply_str(s, off == len ? "OK" : E_INVAL);
+    if (off != len) {
+        reply_str(s, E_INVAL);
+        return;
+    }
+    for (int r = 0; r < n; r++) {
+        if (s->ops->write_reg(s->target, t, r, regs[r])) {
+            reply_str(s, E_FAULT);
+            return;
+        }
+    }
+    reply_str(s, "OK");
 }
 
 static void h_read_reg(struct gdb_stub *s, const char *arg, size_t len)
@@ -383,7 +392,7 @@ static const char *parse_addr_len(const char *p, uint64_t *addr, uint64_t *n, ch
 
 static void h_read_mem(struct gdb_stub *s, const char *arg, size_t len)
 {
-    static uint8_t buf[MEM_CHUNK];
+    uint8_t *buf = s->membuf;
     uint64_t addr, n;
     long got;
 
@@ -417,12 +426,12 @@ static void write_mem(struct gdb_stub *s, uint64_t addr, const uint8_t *data, ui
 
 static void h_write_mem_hex(struct gdb_stub *s, const char *arg, size_t len)
 {
-    static uint8_t buf[GDB_PACKET_SIZE / 2];
+    uint8_t *buf = s->membuf;
     uint64_t addr, n;
     const char *data = parse_addr_len(arg, &addr, &n, ':');
 
-    if (!data || n > sizeof(buf) || strlen(data) != 2 * n ||
-        gdb_hex_decode(data, 2 * n, buf, sizeof(buf)) < 0) {
+    if (!data || n > sizeof(s->membuf) || strlen(data) != 2 * n ||
+        gdb_hex_decode(data, 2 * n, buf, sizeof(s->membuf)) < 0) {
         reply_str(s, E_INVAL);
         return;
     }

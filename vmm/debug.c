@@ -12,6 +12,7 @@
 
 #include <brkvm/arm64_exception.h>
 #include <brkvm/arm64_mmu.h>
+#include <brkvm/arm64_step.h>
 #include <brkvm/debug.h>
 #include <brkvm/vm.h>
 
@@ -47,7 +48,7 @@
 #define REG_FAR_EL1 ARM64_SYS_REG(3, 0, 6, 0, 0)
 #define REG_VBAR_EL1 ARM64_SYS_REG(3, 0, 12, 0, 0)
 
-#define DAIF_MASK_FOR_STEP (ARM64_PSTATE_I | ARM64_PSTATE_F)
+#define DAIF_MASK_FOR_STEP ARM64_STEP_MASK
 
 static int vcpu_reg_any(struct vcpu *v, uint64_t id, void *val, bool set)
 {
@@ -149,37 +150,43 @@ static void step_begin(struct vcpu *v)
     }
 }
 
-/* After a single step: give back the guest's own I/F bits, unless the step took an exception
- * (the entry masked them itself) or the instruction set DAIF explicitly. */
+/* After a single step: give the guest back its own I/F bits, wherever our mask ended up
+ * (arm64_step_unmask decides: PSTATE, SPSR_EL1 after an exception, Xt of an MRS DAIF). */
 static void step_end(struct vcpu *v)
 {
-    uint64_t pstate, saved = v->dbg.step_pstate;
-    uint32_t insn = v->dbg.step_insn;
-    bool valid = v->dbg.step_insn_valid;
+    struct arm64_step_after a = {0};
+    unsigned fix;
+    int rt = v->dbg.step_insn_valid ? arm64_mrs_daif_rt(v->dbg.step_insn) : -1;
 
-    if (!v->dbg.step_masked || vcpu_get_reg(v, REG_PSTATE, &pstate))
+    if (!v->dbg.step_masked)
         return;
     v->dbg.step_masked = false;
-    if ((pstate & 0x1f) != (saved & 0x1f))
-        return; /* exception entry or return: PSTATE is the architecture's now */
-    if (valid && (insn & 0xfffff0ffU) == 0xd50340ffU) /* MSR DAIFClr, #imm */
-        pstate = (pstate & ~DAIF_MASK_FOR_STEP) |
-                 (saved & DAIF_MASK_FOR_STEP & ~((uint64_t)((insn >> 8) & 0xf) << 6));
-    else if (valid && (insn & 0xfffff0ffU) == 0xd50340dfU) /* MSR DAIFSet, #imm */
-        pstate = (pstate & ~DAIF_MASK_FOR_STEP) |
-                 ((saved | (uint64_t)((insn >> 8) & 0xf) << 6) & DAIF_MASK_FOR_STEP);
-    else if (valid && (insn & 0xffffffe0U) == 0xd51b4220U) /* MSR DAIF, Xt: its value stands */
+    if (vcpu_get_reg(v, REG_PSTATE, &a.pstate) || vcpu_get_reg(v, REG_PC, &a.pc) ||
+        vcpu_get_reg(v, REG_VBAR_EL1, &a.vbar_el1) || vcpu_get_reg(v, REG_SPSR_EL1, &a.spsr_el1) ||
+        (rt >= 0 && vcpu_get_reg(v, REG_X(rt), &a.xt)))
         return;
+    fix = arm64_step_unmask(v->dbg.step_pstate, v->dbg.step_insn, v->dbg.step_insn_valid, &a);
+    if (fix & ARM64_STEP_FIX_PSTATE)
+        vcpu_set_reg(v, REG_PSTATE, a.pstate);
+    if (fix & ARM64_STEP_FIX_SPSR)
+        vcpu_set_reg(v, REG_SPSR_EL1, a.spsr_el1);
+    if (fix & ARM64_STEP_FIX_XT)
+        vcpu_set_reg(v, REG_X(rt), a.xt);
+}
+
+/* The step of v is over (a step exit, or an exception we injected ended it): report it, or
+ * hand v back to the stub thread waiting in step_over. */
+static void step_done(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    if (v->dbg.step_internal)
+        v->dbg.want_pause = true; /* back to the stub, which waits for this */
     else
-        pstate = (pstate & ~DAIF_MASK_FOR_STEP) | (saved & DAIF_MASK_FOR_STEP);
-    vcpu_set_reg(v, REG_PSTATE, pstate);
-    if (valid && (insn & 0xffffffe0U) == 0xd53b4220U) { /* MRS Xt, DAIF read our mask */
-        unsigned rt = insn & 31;
-        uint64_t x;
-        if (rt != 31 && !vcpu_get_reg(v, REG_X(rt), &x))
-            vcpu_set_reg(v, REG_X(rt),
-                         (x & ~DAIF_MASK_FOR_STEP) | (saved & DAIF_MASK_FOR_STEP));
-    }
+        stop_with_event(vm, (int)v->id + 1, GDB_STOP_STEP);
+    v->dbg.act = GDB_ACT_STOP;
+    pthread_mutex_unlock(&vm->dbg.lock);
 }
 
 bool debug_pause_point(struct vcpu *v)
@@ -347,13 +354,21 @@ static void handle_brk(struct vcpu *v, uint32_t esr)
         if (bp && insn && *insn == A64_BRK0 && arm64_esr_brk_imm(esr) == 0) {
             ours = true;
             bp->hits++;
-            stop_with_event(vm, (int)v->id + 1, GDB_STOP_SWBREAK);
+            stop_with_event(vm, (int)v->id + 1, pc == bp->va ? GDB_STOP_SWBREAK : GDB_STOP_TRAP);
         }
         pthread_mutex_unlock(&vm->dbg.lock);
     }
     if (ours)
         return;
     /* the guest's own BRK (BUG/WARN, kprobes, kgdb, a program under ptrace, ...) */
+    if (v->dbg.act == GDB_ACT_STEP && v->dbg.step_masked) {
+        /* SPSR_EL1 must record the guest's interrupt mask, not the one we set for the step */
+        uint64_t pstate;
+        if (!vcpu_get_reg(v, REG_PSTATE, &pstate))
+            vcpu_set_reg(v, REG_PSTATE, (pstate & ~DAIF_MASK_FOR_STEP) |
+                                            (v->dbg.step_pstate & DAIF_MASK_FOR_STEP));
+        v->dbg.step_masked = false;
+    }
     int r = reinject(v, esr, false, 0);
     if (r)
         vm_request_exit(vm, 1, "vCPU %u: cannot re-inject the guest's BRK #%#x at pc %#llx: %s",
@@ -361,6 +376,9 @@ static void handle_brk(struct vcpu *v, uint32_t esr)
     else
         g_debug("vCPU %u: guest BRK #%#x at %#llx re-injected", v->id, arm64_esr_brk_imm(esr),
                 (unsigned long long)pc);
+    /* a step that executed the guest's BRK ends at its vector: the exception was the step */
+    if (!r && v->dbg.act == GDB_ACT_STEP)
+        step_done(v);
 }
 
 void debug_handle_exit(struct vcpu *v)
@@ -377,14 +395,7 @@ void debug_handle_exit(struct vcpu *v)
     case ARM64_EC_SOFTSTP_CUR:
         if (v->dbg.act == GDB_ACT_STEP) {
             step_end(v);
-            pthread_mutex_lock(&vm->dbg.lock);
-            if (v->dbg.step_internal) {
-                v->dbg.want_pause = true; /* back to the stub, which waits for this */
-            } else {
-                stop_with_event(vm, (int)v->id + 1, GDB_STOP_STEP);
-            }
-            v->dbg.act = GDB_ACT_STOP;
-            pthread_mutex_unlock(&vm->dbg.lock);
+            step_done(v);
             break;
         }
         /* a step we did not ask for: the guest's own (MDSCR_EL1.SS); not modelled yet */

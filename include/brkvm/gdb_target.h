@@ -32,7 +32,10 @@ static inline unsigned gdb_reg_size(int regno)
 }
 
 enum gdb_stop_reason {
-    GDB_STOP_SWBREAK,   /* a software breakpoint of gdb's */
+    GDB_STOP_SWBREAK,   /* a software breakpoint of gdb's, at the address gdb set it */
+    GDB_STOP_TRAP,      /* one of gdb's breakpoints hit through another virtual address (an
+                           alias of the same guest-physical word, e.g. set before the MMU was
+                           on): a plain SIGTRAP, since gdb ignores a swbreak it did not set */
     GDB_STOP_STEP,      /* a single step finished */
     GDB_STOP_INTERRUPT, /* gdb asked (Ctrl-C), or the stub stopped the guest on attach */
     GDB_STOP_ATTACH,    /* stopped when gdb attached / before the first instruction */

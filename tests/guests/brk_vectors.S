@@ -1,0 +1,72 @@
+/* brk_vectors.S - the guestbrk guest's own exception vector table: a synchronous exception from
+ * the current EL (SP_ELx) with EC 0x3c (BRK in AArch64) is counted, its immediate (ESR_EL1
+ * ISS[15:0]) appended to brk_imms, ELR_EL1 advanced past the BRK, and the guest resumes.
+ * Anything else is reported as GUEST-EXCEPTION and powers the guest off. */
+#include "guest.h"
+
+#define MAX_IMMS 64
+
+    .text
+    .global set_brk_vectors
+set_brk_vectors:
+    adr x0, brk_vectors
+    msr vbar_el1, x0
+    isb
+    ret
+
+    .balign 2048
+    .global brk_vectors
+brk_vectors:
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    .balign 0x80
+    .if \i == 4
+    b brk_sync
+    .else
+    mov x19, #\i
+    b unexpected
+    .endif
+    .endr
+
+brk_sync:
+    stp x0, x1, [sp, #-32]!
+    stp x2, x3, [sp, #16]
+    mrs x0, esr_el1
+    lsr x1, x0, #26
+    cmp x1, #0x3c
+    b.ne 2f
+    and x0, x0, #0xffff
+    adr x1, brk_count
+    ldr x2, [x1]
+    cmp x2, #MAX_IMMS
+    b.hs 1f
+    adr x3, brk_imms
+    str x0, [x3, x2, lsl #3]
+1:  add x2, x2, #1
+    str x2, [x1]
+    mrs x0, elr_el1
+    add x0, x0, #4
+    msr elr_el1, x0
+    ldp x2, x3, [sp, #16]
+    ldp x0, x1, [sp], #32
+    eret
+2:  mov x19, #4
+unexpected:
+    puts_lit "GUEST-EXCEPTION vec="
+    mov x0, x19
+    bl puthex
+    puts_lit " esr="
+    mrs x0, esr_el1
+    bl puthex
+    puts_lit " elr="
+    mrs x0, elr_el1
+    bl puthex
+    puts_lit "\r\n"
+    b psci_system_off
+
+    .bss
+    .balign 8
+    .global brk_count, brk_imms
+brk_count:
+    .space 8
+brk_imms:
+    .space 8 * MAX_IMMS
