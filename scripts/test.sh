@@ -33,6 +33,14 @@ for t in build/native/tests/unit/test_*; do
 done
 echo "unit: $upass passed, $ufail failed"
 
+# 1b. fuzzing the GDB packet layer and protocol engine for a bounded time (libFuzzer)
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+if tests/fuzz/run.sh "$FUZZ_SECONDS" >build/logs/fuzz.txt 2>&1; then
+    upass=$((upass + 1)); echo "PASS fuzz ($(grep -m1 -E 'executions|execs' build/logs/fuzz.txt))"
+else
+    ufail=$((ufail + 1)); echo "FAIL fuzz:"; tail -30 build/logs/fuzz.txt | sed 's/^/    /'
+fi
+
 # 2. nested scenarios
 tests/nested/runner.py --all "$@" | tee build/logs/nested.txt
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' build/logs/nested.txt | tail -1)
