@@ -155,6 +155,12 @@ static void build_stop_reply(struct gdb_stub *s, const struct gdb_stop *st)
     reply_fmt(s, "thread:%x;", st->thread);
     if (st->reason == GDB_STOP_SWBREAK)
         reply_str(s, "swbreak:;");
+    else if (st->reason == GDB_STOP_HWBREAK)
+        reply_str(s, "hwbreak:;");
+    else if (st->reason == GDB_STOP_WATCH)
+        reply_fmt(s, "%s:%llx;", st->watch_type == 3 ? "rwatch" : st->watch_type == 4 ? "awatch"
+                                                                                     : "watch",
+                  (unsigned long long)st->data_addr);
 }
 
 /* ---- handlers ---- */
@@ -166,8 +172,8 @@ static void h_query_halt(struct gdb_stub *s, const char *arg, size_t len)
 
 static void h_supported(struct gdb_stub *s, const char *arg, size_t len)
 {
-    reply_fmt(s, "PacketSize=%x;qXfer:features:read+;swbreak+;QStartNoAckMode+;"
-                 "vContSupported+", GDB_PACKET_SIZE);
+    reply_fmt(s, "PacketSize=%x;qXfer:features:read+;swbreak+;%sQStartNoAckMode+;"
+                 "vContSupported+", GDB_PACKET_SIZE, s->ops->insert_hw ? "hwbreak+;" : "");
 }
 
 static void h_noack(struct gdb_stub *s, const char *arg, size_t len)
@@ -459,12 +465,22 @@ static void h_breakpoint(struct gdb_stub *s, const char *arg, size_t len)
     uint64_t addr, kind;
     int r;
 
-    if (arg[0] != '0') {
-        return; /* hardware breakpoints and watchpoints: not supported (empty reply) */
-    }
+    if (arg[0] < '0' || arg[0] > '4' || (arg[0] != '0' && !s->ops->insert_hw))
+        return; /* an unsupported kind: the empty reply */
     if (*p++ != ',' || gdb_hex_u64(&p, &addr) || *p++ != ',' || gdb_hex_u64(&p, &kind) ||
         (*p && *p != ';')) {
         reply_str(s, E_INVAL);
+        return;
+    }
+    if (arg[0] != '0') { /* Z1: kind is the instruction size; Z2-Z4: the watched length */
+        int type = arg[0] - '0';
+        if (type == 1 && kind != 4) {
+            reply_str(s, E_INVAL);
+            return;
+        }
+        r = insert ? s->ops->insert_hw(s->target, type, addr, kind)
+                   : s->ops->remove_hw(s->target, type, addr, kind);
+        reply_str(s, r == 0 ? "OK" : r == -ENOSPC ? "E28" : r == -EFAULT ? E_FAULT : E_INVAL);
         return;
     }
     if (kind != 4 || (addr & 3)) {

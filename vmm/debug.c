@@ -109,6 +109,13 @@ static bool wait_all_paused(struct vm *vm)
     return true;
 }
 
+/* Only while gdb has hardware breakpoints or watchpoints does KVM load ours (USE_HW); the
+ * guest's own debug registers are suspended meanwhile (KVM has one set per vCPU). */
+static bool hw_in_use(struct vcpu *v)
+{
+    return v->vm->dbg.attached && !v->dbg.hw_off && arm64_hwdebug_active(&v->vm->dbg.hw);
+}
+
 static void apply_guest_debug(struct vcpu *v)
 {
     struct kvm_guest_debug gd = {0};
@@ -117,6 +124,17 @@ static void apply_guest_debug(struct vcpu *v)
         gd.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
         if (v->dbg.act == GDB_ACT_STEP)
             gd.control |= KVM_GUESTDBG_SINGLESTEP;
+        if (hw_in_use(v)) {
+            struct arm64_debug_regs r;
+            arm64_hwdebug_regs(&v->vm->dbg.hw, &r);
+            gd.control |= KVM_GUESTDBG_USE_HW;
+            for (int i = 0; i < KVM_ARM_MAX_DBG_REGS; i++) {
+                gd.arch.dbg_bcr[i] = r.bcr[i];
+                gd.arch.dbg_bvr[i] = r.bvr[i];
+                gd.arch.dbg_wcr[i] = r.wcr[i];
+                gd.arch.dbg_wvr[i] = r.wvr[i];
+            }
+        }
     }
     if (ioctl(v->fd, KVM_SET_GUEST_DEBUG, &gd) < 0)
         g_warning("vCPU %u: KVM_SET_GUEST_DEBUG: %s", v->id, strerror(errno));
@@ -381,15 +399,67 @@ static void handle_brk(struct vcpu *v, uint32_t esr)
         step_done(v);
 }
 
+/* lock not held: one of gdb's hardware slots fired: stop everyone */
+static void hw_stop(struct vcpu *v, struct gdb_stop st)
+{
+    struct vm *vm = v->vm;
+    uint64_t pc = 0;
+
+    vcpu_get_reg(v, REG_PC, &pc);
+    pthread_mutex_lock(&vm->dbg.lock);
+    v->dbg.hw_stopped = true;
+    v->dbg.hw_stop_pc = pc;
+    if (!vm->dbg.have_stop) {
+        vm->dbg.have_stop = true;
+        vm->dbg.stop = st;
+    }
+    request_pause_all(vm);
+    pthread_mutex_unlock(&vm->dbg.lock);
+}
+
+/* a debug exception of the guest's own (its debug registers, its MDSCR_EL1.SS): give it back
+ * as the guest would have taken it at EL1 */
+static void reinject_guest_debug(struct vcpu *v, uint32_t esr, bool has_far, uint64_t far)
+{
+    uint64_t pstate = 0;
+
+    vcpu_get_reg(v, REG_PSTATE, &pstate);
+    esr = arm64_debug_esr_to_el1(esr, arm64_pstate_el(pstate));
+    if (reinject(v, esr, has_far, far))
+        vm_request_exit(v->vm, 1, "vCPU %u: cannot re-inject debug exception ESR %#x", v->id,
+                        esr);
+    else
+        g_debug("vCPU %u: guest debug exception ESR %#x re-injected", v->id, esr);
+}
+
 void debug_handle_exit(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     uint32_t esr = v->run->debug.arch.hsr;
+    uint64_t far = v->run->debug.arch.far, pc = 0, report;
     unsigned ec = arm64_esr_ec(esr);
+    int slot;
 
     switch (ec) {
     case ARM64_EC_BRK64:
         handle_brk(v, esr);
+        break;
+    case ARM64_EC_BREAKPT_LOW:
+    case ARM64_EC_BREAKPT_CUR:
+        vcpu_get_reg(v, REG_PC, &pc);
+        if (hw_in_use(v) && arm64_hw_bp_match(&vm->dbg.hw, pc) >= 0)
+            hw_stop(v, (struct gdb_stop){.thread = (int)v->id + 1, .reason = GDB_STOP_HWBREAK});
+        else
+            reinject_guest_debug(v, esr, false, 0);
+        break;
+    case ARM64_EC_WATCHPT_LOW:
+    case ARM64_EC_WATCHPT_CUR:
+        if (hw_in_use(v) && (slot = arm64_hw_wp_match(&vm->dbg.hw, far, &report)) >= 0)
+            hw_stop(v, (struct gdb_stop){.thread = (int)v->id + 1, .reason = GDB_STOP_WATCH,
+                                         .data_addr = report,
+                                         .watch_type = arm64_watch_to_z(vm->dbg.hw.wp[slot].type)});
+        else
+            reinject_guest_debug(v, esr, true, far);
         break;
     case ARM64_EC_SOFTSTP_LOW:
     case ARM64_EC_SOFTSTP_CUR:
@@ -398,8 +468,8 @@ void debug_handle_exit(struct vcpu *v)
             step_done(v);
             break;
         }
-        /* a step we did not ask for: the guest's own (MDSCR_EL1.SS); not modelled yet */
-        g_warning("vCPU %u: unexpected software-step exit (ESR %#x), ignored", v->id, esr);
+        /* a step we did not ask for: the guest's own (MDSCR_EL1.SS, e.g. kgdb or ptrace) */
+        reinject_guest_debug(v, esr, false, 0);
         break;
     default:
         g_warning("vCPU %u: unexpected debug exit ESR %#x (EC %#x): re-injected", v->id, esr,
@@ -664,6 +734,30 @@ static int t_remove_sw_bp(void *t, int thread, uint64_t addr, bool phys)
     return r == -ENOENT ? 0 : r;
 }
 
+static int t_insert_hw(void *t, int type, uint64_t addr, uint64_t len)
+{
+    struct vm *vm = t;
+    int r;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    r = type == 1 ? arm64_hw_bp_insert(&vm->dbg.hw, addr)
+                  : arm64_hw_wp_insert(&vm->dbg.hw, arm64_watch_from_z(type), addr, len);
+    pthread_mutex_unlock(&vm->dbg.lock);
+    return r; /* the vCPUs load the slots when they resume */
+}
+
+static int t_remove_hw(void *t, int type, uint64_t addr, uint64_t len)
+{
+    struct vm *vm = t;
+    int r;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    r = type == 1 ? arm64_hw_bp_remove(&vm->dbg.hw, addr)
+                  : arm64_hw_wp_remove(&vm->dbg.hw, arm64_watch_from_z(type), addr, len);
+    pthread_mutex_unlock(&vm->dbg.lock);
+    return r == -ENOENT ? 0 : r; /* removing twice is harmless */
+}
+
 /* Is v stopped on one of our breakpoints (so running it would hit the BRK again)? */
 static struct sw_bp *at_breakpoint(struct vm *vm, struct vcpu *v, uint32_t **insn)
 {
@@ -681,9 +775,12 @@ static struct sw_bp *at_breakpoint(struct vm *vm, struct vcpu *v, uint32_t **ins
  * with interrupts masked, then the BRK again.  Lock held; returns with v paused. */
 static void step_over(struct vm *vm, struct vcpu *v, struct sw_bp *bp, uint32_t *insn)
 {
-    *insn = bp->orig;
-    __builtin___clear_cache((char *)insn, (char *)insn + 4);
+    if (bp) {
+        *insn = bp->orig;
+        __builtin___clear_cache((char *)insn, (char *)insn + 4);
+    }
     v->dbg.step_internal = true;
+    v->dbg.hw_off = true; /* past a hardware breakpoint/watchpoint: its slot must not fire */
     unpause(vm, v, GDB_ACT_STEP);
     pthread_cond_broadcast(&vm->dbg.cond);
     if (!wait_all_paused(vm)) {
@@ -691,9 +788,25 @@ static void step_over(struct vm *vm, struct vcpu *v, struct sw_bp *bp, uint32_t 
         wait_all_paused(vm);
     }
     v->dbg.step_internal = false;
-    if (*insn == bp->orig) /* unless the step itself rewrote it */
+    v->dbg.hw_off = false;
+    if (bp && *insn == bp->orig) /* unless the step itself rewrote it */
         *insn = A64_BRK0;
-    __builtin___clear_cache((char *)insn, (char *)insn + 4);
+    if (bp)
+        __builtin___clear_cache((char *)insn, (char *)insn + 4);
+}
+
+/* Stopped by one of gdb's hardware slots and not moved since: running it as it is would fire
+ * the same slot again (PC stays on a hardware breakpoint; a watchpoint fires before the
+ * access), so it first steps past with the slots off. */
+static bool at_hw_stop(struct vm *vm, struct vcpu *v)
+{
+    uint64_t pc;
+
+    if (!v->dbg.hw_stopped)
+        return false;
+    v->dbg.hw_stopped = false;
+    return arm64_hwdebug_active(&vm->dbg.hw) && !vcpu_get_reg(v, REG_PC, &pc) &&
+           pc == v->dbg.hw_stop_pc;
 }
 
 static int t_resume(void *t, const enum gdb_action *act)
@@ -704,9 +817,12 @@ static int t_resume(void *t, const enum gdb_action *act)
     vm->dbg.have_stop = false;
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
-        uint32_t *insn;
+        uint32_t *insn = NULL;
         struct sw_bp *bp;
-        if (act[i] == GDB_ACT_STOP || !(bp = at_breakpoint(vm, v, &insn)))
+        if (act[i] == GDB_ACT_STOP)
+            continue;
+        bp = at_breakpoint(vm, v, &insn);
+        if (!at_hw_stop(vm, v) && !bp)
             continue;
         step_over(vm, v, bp, insn);
         if (act[i] == GDB_ACT_STEP) {
@@ -748,6 +864,7 @@ static void t_detach(void *t)
     request_pause_all(vm); /* nobody may run into a BRK while they go */
     wait_all_paused(vm);
     bp_clear(&vm->dbg.bps, insn_of, vm);
+    arm64_hwdebug_init(&vm->dbg.hw, vm->dbg.hw.nr_bps, vm->dbg.hw.nr_wps);
     __builtin___clear_cache((char *)vm->ram, (char *)vm->ram + vm->ram_size);
     vm->dbg.attached = false;
     vm->dbg.have_stop = false;
@@ -772,6 +889,8 @@ const struct gdb_target_ops vm_gdb_target_ops = {
     .write_mem = t_write_mem,
     .insert_sw_bp = t_insert_sw_bp,
     .remove_sw_bp = t_remove_sw_bp,
+    .insert_hw = t_insert_hw,
+    .remove_hw = t_remove_hw,
     .resume = t_resume,
     .interrupt = t_interrupt,
     .detach = t_detach,
@@ -782,7 +901,12 @@ int debug_init(struct vm *vm, bool wait)
 {
     struct vm_debug *d = &vm->dbg;
 
+    int bps = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_DEBUG_HW_BPS);
+    int wps = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_DEBUG_HW_WPS);
+
     d->enabled = true;
+    arm64_hwdebug_init(&d->hw, bps > 0 ? (unsigned)bps : 0, wps > 0 ? (unsigned)wps : 0);
+    g_info("guest debug: %d hardware breakpoints, %d watchpoints", bps, wps);
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
     bp_table_init(&d->bps);

@@ -4,6 +4,7 @@
 #ifndef BRKVM_DEBUG_H
 #define BRKVM_DEBUG_H
 
+#include <brkvm/arm64_hwdebug.h>
 #include <brkvm/breakpoints.h>
 #include <brkvm/gdb_target.h>
 
@@ -25,6 +26,7 @@ struct vm_debug {
     int stop_efd;   /* tells the stub thread that all vCPUs stopped with an event */
     struct bp_table bps;
     uint64_t kernel_ttbr1; /* a TTBR1_EL1 seen at EL1: the kernel's tables, for KPTI */
+    struct arm64_hwdebug hw; /* gdb's hardware breakpoints and watchpoints, on every vCPU */
 };
 
 /* Per-vCPU debug state (inside struct vcpu). */
@@ -37,6 +39,9 @@ struct vcpu_debug {
     uint64_t step_pstate; /* PSTATE before the step */
     uint32_t step_insn;   /* the instruction stepped (to fix up DAIF accesses) */
     bool step_insn_valid;
+    bool hw_off;          /* gdb's hardware slots disabled for an internal step past one */
+    bool hw_stopped;      /* stopped by one of gdb's hardware breakpoints/watchpoints */
+    uint64_t hw_stop_pc;
 };
 
 /* Set up before the vCPUs run; wait = --gdb-wait (vCPUs start paused). 0/-errno. */

@@ -37,6 +37,8 @@ enum gdb_stop_reason {
                            alias of the same guest-physical word, e.g. set before the MMU was
                            on): a plain SIGTRAP, since gdb ignores a swbreak it did not set */
     GDB_STOP_STEP,      /* a single step finished */
+    GDB_STOP_HWBREAK,   /* a hardware breakpoint (Z1) */
+    GDB_STOP_WATCH,     /* a watchpoint (Z2/Z3/Z4): data_addr, watch_type */
     GDB_STOP_INTERRUPT, /* gdb asked (Ctrl-C), or the stub stopped the guest on attach */
     GDB_STOP_ATTACH,    /* stopped when gdb attached / before the first instruction */
 };
@@ -44,6 +46,8 @@ enum gdb_stop_reason {
 struct gdb_stop {
     int thread; /* 1-based: vCPU index + 1 */
     enum gdb_stop_reason reason;
+    uint64_t data_addr; /* GDB_STOP_WATCH: the address accessed */
+    int watch_type;     /* GDB_STOP_WATCH: 2 write, 3 read, 4 access (as in Z2/Z3/Z4) */
 };
 
 enum gdb_action { GDB_ACT_STOP, GDB_ACT_CONT, GDB_ACT_STEP };
@@ -65,6 +69,11 @@ struct gdb_target_ops {
     /* software breakpoints (BRK #0): 0, -EFAULT (address does not translate), -EINVAL */
     int (*insert_sw_bp)(void *t, int thread, uint64_t addr, bool phys);
     int (*remove_sw_bp)(void *t, int thread, uint64_t addr, bool phys);
+    /* hardware breakpoints (type 1) and watchpoints (2 write, 3 read, 4 access) on virtual
+     * addresses, the same on every vCPU: 0, -ENOSPC (no free slot), -EINVAL (not expressible).
+     * NULL: not supported. */
+    int (*insert_hw)(void *t, int type, uint64_t addr, uint64_t len);
+    int (*remove_hw)(void *t, int type, uint64_t addr, uint64_t len);
     /* run: actions[i] for thread i + 1.  The target reports the next stop asynchronously. */
     int (*resume)(void *t, const enum gdb_action *actions);
     /* ask every thread to stop (Ctrl-C); the stop is reported asynchronously */
