@@ -1,7 +1,7 @@
 /* stub.c - the GDB remote protocol engine: acks and retransmission, the packet table and each
  * packet's handler, stop replies.  Reaches the machine only through struct gdb_target_ops. */
 #define G_LOG_DOMAIN "gdb"
-#include <brkvm/gdb_stub.h>
+#include "stub_internal.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -9,43 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REPLY_CAP (GDB_PACKET_SIZE + 64)
-#define MEM_CHUNK (GDB_PACKET_SIZE / 2 - 32) /* largest m reply that fits, in bytes */
 
 /* E codes gdb shows: 14 = EFAULT ("Cannot access memory"), 22 = EINVAL, 16 = EBUSY */
 #define E_FAULT "E14"
 #define E_INVAL "E22"
 #define E_BUSY "E16"
 
-struct gdb_stub {
-    const struct gdb_target_ops *ops;
-    void *target;
-    gdb_send_fn send;
-    void *io;
-    struct gdb_rx rx;
-    bool noack;
-    bool running;
-    bool phys;
-    int g_thread; /* Hg: thread for register/memory access; 0 = the stopped one */
-    int c_thread; /* Hc: thread for c/s; -1 or 0 = all */
-    struct gdb_stop last_stop;
-    enum gdb_stub_status status;
-    uint8_t reply[REPLY_CAP];
-    size_t reply_len;
-    uint8_t membuf[GDB_PACKET_SIZE / 2]; /* m and M data */
-    uint8_t *tx;  /* last framed packet, for retransmission after '-' */
-    size_t tx_len;
-};
-
-struct gdb_cmd {
-    const char *prefix;
-    bool exact; /* the packet must be exactly the prefix */
-    void (*fn)(struct gdb_stub *s, const char *arg, size_t len);
-};
-
 /* ---- replies ---- */
 
-static void reply_bytes(struct gdb_stub *s, const void *p, size_t n)
+void reply_bytes(struct gdb_stub *s, const void *p, size_t n)
 {
     if (s->reply_len + n > REPLY_CAP)
         n = REPLY_CAP - s->reply_len;
@@ -53,13 +25,12 @@ static void reply_bytes(struct gdb_stub *s, const void *p, size_t n)
     s->reply_len += n;
 }
 
-static void reply_str(struct gdb_stub *s, const char *str)
+void reply_str(struct gdb_stub *s, const char *str)
 {
     reply_bytes(s, str, strlen(str));
 }
 
-static void reply_fmt(struct gdb_stub *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void reply_fmt(struct gdb_stub *s, const char *fmt, ...)
+void reply_fmt(struct gdb_stub *s, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -72,7 +43,7 @@ static void reply_fmt(struct gdb_stub *s, const char *fmt, ...)
                                                              : REPLY_CAP - s->reply_len - 1;
 }
 
-static void reply_hex(struct gdb_stub *s, const uint8_t *p, size_t n)
+void reply_hex(struct gdb_stub *s, const uint8_t *p, size_t n)
 {
     if (s->reply_len + 2 * n > REPLY_CAP)
         n = (REPLY_CAP - s->reply_len) / 2;
@@ -90,7 +61,7 @@ static void send_packet(struct gdb_stub *s, const uint8_t *payload, size_t len)
         g_info("send failed");
 }
 
-static void send_reply(struct gdb_stub *s)
+void send_reply(struct gdb_stub *s)
 {
     send_packet(s, s->reply, s->reply_len);
     s->reply_len = 0;
@@ -104,7 +75,7 @@ static int nr_threads(struct gdb_stub *s)
 }
 
 /* thread for register/memory access */
-static int cur_thread(struct gdb_stub *s)
+int cur_thread(struct gdb_stub *s)
 {
     return s->g_thread > 0 ? s->g_thread : (s->last_stop.thread > 0 ? s->last_stop.thread : 1);
 }
@@ -722,6 +693,25 @@ static bool allowed_while_running(const char *pkt)
     return false; /* all-stop: only the 0x03 byte; everything else waits for the stop */
 }
 
+/* run the first handler of table whose prefix matches; false if none does */
+static bool try_table(struct gdb_stub *s, const struct gdb_cmd *table, size_t n, const char *pkt,
+                      size_t len)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct gdb_cmd *c = &table[i];
+        size_t pl = strlen(c->prefix);
+        if (c->exact ? strcmp(pkt, c->prefix) == 0 : strncmp(pkt, c->prefix, pl) == 0) {
+            c->fn(s, pkt + pl, len - pl);
+            if (s->status == GDB_STUB_KILLED || s->status == GDB_STUB_DETACHED)
+                return true;
+            if (!s->running && c->fn != h_noack)
+                send_reply(s);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void dispatch(struct gdb_stub *s, const char *pkt, size_t len)
 {
     g_debug("<- %.*s%s", (int)MIN(len, 120), pkt, len > 120 ? "..." : "");
@@ -731,18 +721,9 @@ static void dispatch(struct gdb_stub *s, const char *pkt, size_t len)
         send_reply(s);
         return;
     }
-    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
-        const struct gdb_cmd *c = &commands[i];
-        size_t pl = strlen(c->prefix);
-        if (c->exact ? strcmp(pkt, c->prefix) == 0 : strncmp(pkt, c->prefix, pl) == 0) {
-            c->fn(s, pkt + pl, len - pl);
-            if (s->status == GDB_STUB_KILLED || s->status == GDB_STUB_DETACHED)
-                return;
-            if (!s->running && !(c->fn == h_noack))
-                send_reply(s);
-            return;
-        }
-    }
+    if (try_table(s, commands, G_N_ELEMENTS(commands), pkt, len) ||
+        try_table(s, lldb_commands, lldb_commands_len, pkt, len))
+        return;
     send_reply(s); /* unknown packet: the empty reply */
 }
 

@@ -20,7 +20,7 @@ fi
 if ! "$CC" -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -Iinclude $(pkg-config --cflags glib-2.0) \
-        tests/fuzz/fuzz_stub.c gdbstub/packet.c gdbstub/stub.c gdbstub/target_xml.c \
+        tests/fuzz/fuzz_stub.c gdbstub/packet.c gdbstub/stub.c gdbstub/lldb.c gdbstub/target_xml.c \
         $(pkg-config --libs glib-2.0) -o "$OUT/fuzz_stub" 2>"$OUT/build.log"; then
     cat "$OUT/build.log" >&2
     echo "fuzz: build failed (is libclang-rt-14-dev installed? it has libFuzzer)" >&2

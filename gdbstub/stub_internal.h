@@ -1,0 +1,52 @@
+/* stub_internal.h - the GDB stub's state and reply helpers, shared by the files that add
+ * packet handlers (stub.c: gdb's packets; lldb.c: LLDB's extensions).  Not a public API. */
+#ifndef BRKVM_STUB_INTERNAL_H
+#define BRKVM_STUB_INTERNAL_H
+
+#include <brkvm/gdb_stub.h>
+
+#include <glib.h>
+
+#define REPLY_CAP (GDB_PACKET_SIZE + 64)
+#define MEM_CHUNK (GDB_PACKET_SIZE / 2 - 32) /* largest m reply that fits, in bytes */
+
+struct gdb_stub {
+    const struct gdb_target_ops *ops;
+    void *target;
+    gdb_send_fn send;
+    void *io;
+    struct gdb_rx rx;
+    bool noack;
+    bool running;
+    bool phys;
+    int g_thread; /* Hg: thread for register/memory access; 0 = the stopped one */
+    int c_thread; /* Hc: thread for c/s; -1 or 0 = all */
+    struct gdb_stop last_stop;
+    enum gdb_stub_status status;
+    uint8_t reply[REPLY_CAP];
+    size_t reply_len;
+    uint8_t membuf[GDB_PACKET_SIZE / 2]; /* m and M data */
+    uint8_t *tx;  /* last framed packet, for retransmission after '-' */
+    size_t tx_len;
+};
+
+struct gdb_cmd {
+    const char *prefix;
+    bool exact; /* the packet must be exactly the prefix */
+    void (*fn)(struct gdb_stub *s, const char *arg, size_t len);
+};
+
+/* building the reply to the current packet (sent by the dispatcher after the handler) */
+void reply_bytes(struct gdb_stub *s, const void *p, size_t n);
+void reply_str(struct gdb_stub *s, const char *str);
+void reply_fmt(struct gdb_stub *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void reply_hex(struct gdb_stub *s, const uint8_t *p, size_t n);
+void send_reply(struct gdb_stub *s);
+/* the thread registers and memory are read from (Hg, else the last stop's) */
+int cur_thread(struct gdb_stub *s);
+
+/* LLDB's packets (lldb.c), tried after gdb's table */
+extern const struct gdb_cmd lldb_commands[];
+extern const size_t lldb_commands_len;
+
+#endif
