@@ -324,7 +324,7 @@ static void h_read_reg(struct gdb_stub *s, const char *arg, size_t len)
         reply_str(s, E_INVAL);
         return;
     }
-    if (!gdb_reg_size((int)r) || r >= GDB_NUM_REGS) {
+    if (r >= GDB_NUM_ALL_REGS || !gdb_reg_size((int)r)) {
         reply_str(s, "E45"); /* no such register: gdb treats it as unavailable */
         return;
     }
@@ -342,7 +342,7 @@ static void h_write_reg(struct gdb_stub *s, const char *arg, size_t len)
     uint8_t buf[16];
     unsigned sz;
 
-    if (gdb_hex_u64(&p, &r) || *p++ != '=' || r >= GDB_NUM_REGS) {
+    if (gdb_hex_u64(&p, &r) || *p++ != '=' || r >= GDB_NUM_ALL_REGS) {
         reply_str(s, E_INVAL);
         return;
     }
@@ -636,10 +636,10 @@ static void h_monitor(struct gdb_stub *s, const char *arg, size_t len)
         g_string_append(out, "brkvm monitor commands:\n"
                              "  help             this text\n"
                              "  phys on|off      addresses from gdb are guest-physical / -virtual\n");
-        r = s->ops->monitor ? s->ops->monitor(s->target, cmd, out) : 0;
+        r = s->ops->monitor ? s->ops->monitor(s->target, cur_thread(s), cmd, out) : 0;
         r = 0;
     } else {
-        r = s->ops->monitor ? s->ops->monitor(s->target, cmd, out) : -ENOENT;
+        r = s->ops->monitor ? s->ops->monitor(s->target, cur_thread(s), cmd, out) : -ENOENT;
     }
     if (r == -ENOENT)
         g_string_append_printf(out, "unknown monitor command '%s': try 'monitor help'\n", cmd);

@@ -2,6 +2,7 @@
  * FP/SIMD features, numbered as in include/brkvm/gdb_target.h */
 #include <brkvm/gdb_stub.h>
 
+#include <glib.h>
 #include <string.h>
 
 static const char target_xml[] =
@@ -11,6 +12,7 @@ static const char target_xml[] =
     "  <architecture>aarch64</architecture>\n"
     "  <xi:include href=\"aarch64-core.xml\"/>\n"
     "  <xi:include href=\"aarch64-fpu.xml\"/>\n"
+    "  <xi:include href=\"brkvm-sysregs.xml\"/>\n"
     "</target>\n";
 
 #define XREG(n) "  <reg name=\"x" #n "\" bitsize=\"64\"/>\n"
@@ -82,8 +84,32 @@ static const char fpu_xml[] =
     "  <reg name=\"fpcr\" bitsize=\"32\"/>\n"
     "</feature>\n";
 
+/* the system-register feature, built once from GDB_SYSREGS (gdb numbers them from regnum) */
+static char *sysregs_xml;
+
+static const char *build_sysregs_xml(void)
+{
+    GString *x;
+
+    if (sysregs_xml)
+        return sysregs_xml;
+    x = g_string_new("<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
+                     "<feature name=\"org.brkvm.aarch64.sysregs\">\n");
+    int n = GDB_REG_SYS0;
+#define SYSREG_XML(name)                                                                           \
+    g_string_append_printf(x, "  <reg name=\"%s\" bitsize=\"64\" regnum=\"%d\" group=\"system\"/>\n",  \
+                           #name, n++);
+    GDB_SYSREGS(SYSREG_XML)
+#undef SYSREG_XML
+    g_string_append(x, "</feature>\n");
+    sysregs_xml = g_string_free(x, FALSE);
+    return sysregs_xml;
+}
+
 const char *gdb_target_xml(const char *annex)
 {
+    if (!strcmp(annex, "brkvm-sysregs.xml"))
+        return build_sysregs_xml();
     if (!strcmp(annex, "target.xml"))
         return target_xml;
     if (!strcmp(annex, "aarch64-core.xml"))

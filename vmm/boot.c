@@ -32,6 +32,11 @@ int boot_prepare(struct vm *vm, const uint8_t *kernel, uint64_t kernel_len,
     char stdout_path[40];
     int r;
 
+    vm->boot_kernel = kernel;
+    vm->boot_kernel_len = kernel_len;
+    vm->boot_payload = *p;
+    vm->boot_initrd = initrd;
+    vm->boot_initrd_len = initrd_len;
     loader_copy(p, kernel, kernel_len, map, vm->ram, vm->ram_base);
     if (initrd_len)
         memcpy(vm_gpa_to_hva(vm, map->initrd_start, initrd_len), initrd, initrd_len);
@@ -76,4 +81,18 @@ int boot_prepare(struct vm *vm, const uint8_t *kernel, uint64_t kernel_len,
         return r;
     }
     return 0;
+}
+
+int vm_reset(struct vm *vm, char **msg)
+{
+    int r;
+
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        if ((r = vcpu_init_state(&vm->vcpus[i]))) {
+            *msg = g_strdup_printf("resetting vCPU %u: %s", i, strerror(-r));
+            return r;
+        }
+    }
+    return boot_prepare(vm, vm->boot_kernel, vm->boot_kernel_len, &vm->boot_payload,
+                        vm->boot_initrd, vm->boot_initrd_len, msg);
 }

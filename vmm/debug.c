@@ -49,6 +49,99 @@
 #define REG_VBAR_EL1 ARM64_SYS_REG(3, 0, 12, 0, 0)
 
 #define DAIF_MASK_FOR_STEP ARM64_STEP_MASK
+#define REG_EL_PSEUDO 0 /* "el": decoded from PSTATE, not a KVM register */
+
+/* gdb's system registers (GDB_SYSREGS order) as KVM ONE_REG ids; read-only where a write
+ * would be unsafe or meaningless (identification registers, the counter, the debug state) */
+static const struct {
+    uint64_t id;
+    bool writable;
+} sysregs[] = {
+    {REG_SCTLR_EL1, true},
+    {REG_TCR_EL1, true},
+    {REG_TTBR0_EL1, true},
+    {REG_TTBR1_EL1, true},
+    {ARM64_SYS_REG(3, 0, 10, 2, 0), true}, /* MAIR_EL1 */
+    {REG_VBAR_EL1, true},
+    {REG_ESR_EL1, true},
+    {REG_FAR_EL1, true},
+    {REG_ELR_EL1, true},
+    {REG_SPSR_EL1, true},
+    {REG_SP_EL0, true},
+    {REG_SP_EL1, true},
+    {ARM64_SYS_REG(3, 3, 13, 0, 2), true}, /* TPIDR_EL0 */
+    {ARM64_SYS_REG(3, 3, 13, 0, 3), true}, /* TPIDRRO_EL0 */
+    {ARM64_SYS_REG(3, 0, 13, 0, 4), true}, /* TPIDR_EL1 */
+    {ARM64_SYS_REG(3, 0, 13, 0, 1), true}, /* CONTEXTIDR_EL1 */
+    {ARM64_SYS_REG(2, 0, 0, 2, 2), false}, /* MDSCR_EL1 */
+    {KVM_REG_ARM_TIMER_CNT, false},        /* CNTVCT_EL0 */
+    {KVM_REG_ARM_TIMER_CTL, false},        /* CNTV_CTL_EL0 */
+    {KVM_REG_ARM_TIMER_CVAL, false},       /* CNTV_CVAL_EL0 */
+    {REG_MPIDR_EL1, false},
+    {ARM64_SYS_REG(3, 0, 0, 0, 0), false}, /* MIDR_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 4, 0), false}, /* ID_AA64PFR0_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 4, 1), false}, /* ID_AA64PFR1_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 5, 0), false}, /* ID_AA64DFR0_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 6, 0), false}, /* ID_AA64ISAR0_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 6, 1), false}, /* ID_AA64ISAR1_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 7, 0), false}, /* ID_AA64MMFR0_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 7, 1), false}, /* ID_AA64MMFR1_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 7, 2), false}, /* ID_AA64MMFR2_EL1 */
+    {REG_EL_PSEUDO, false},                /* el */
+};
+_Static_assert(sizeof(sysregs) / sizeof(sysregs[0]) == GDB_NUM_SYSREGS,
+               "sysregs[] must follow GDB_SYSREGS");
+
+int debug_read_sysreg(struct vcpu *v, unsigned idx, uint64_t *val)
+{
+    uint64_t pstate;
+    int r;
+
+    if (idx >= GDB_NUM_SYSREGS)
+        return -EINVAL;
+    if (sysregs[idx].id == REG_EL_PSEUDO) {
+        if ((r = vcpu_get_reg(v, REG_PSTATE, &pstate)))
+            return r;
+        *val = (uint64_t)arm64_pstate_el(pstate);
+        return 0;
+    }
+    /* while gdb holds the guest, its clock is frozen: show the time it stands at */
+    if (sysregs[idx].id == KVM_REG_ARM_TIMER_CNT && v->vm->dbg.time_frozen) {
+        *val = v->vm->dbg.frozen_cnt;
+        return 0;
+    }
+    return vcpu_get_reg(v, sysregs[idx].id, val);
+}
+
+static int write_sysreg(struct vcpu *v, unsigned idx, uint64_t val)
+{
+    if (idx >= GDB_NUM_SYSREGS || !sysregs[idx].writable)
+        return -EPERM;
+    return vcpu_set_reg(v, sysregs[idx].id, val);
+}
+
+/* ---- the guest's clock stops while gdb holds it (as QEMU's kvm-adjvtime) ---- */
+
+/* lock held, all vCPUs paused: remember the virtual counter */
+static void freeze_time(struct vm *vm)
+{
+    if (vm->dbg.time_frozen || vcpu_get_reg(&vm->vcpus[0], KVM_REG_ARM_TIMER_CNT,
+                                            &vm->dbg.frozen_cnt))
+        return;
+    vm->dbg.time_frozen = true;
+}
+
+/* lock held, before any vCPU runs again: the counter continues from where it stopped (KVM
+ * applies the offset to every vCPU's virtual timer) */
+static void thaw_time(struct vm *vm)
+{
+    if (!vm->dbg.time_frozen)
+        return;
+    int r = vcpu_set_reg(&vm->vcpus[0], KVM_REG_ARM_TIMER_CNT, vm->dbg.frozen_cnt);
+    if (r)
+        g_warning("restoring the guest's virtual counter: %s", strerror(-r));
+    vm->dbg.time_frozen = false;
+}
 
 static int vcpu_reg_any(struct vcpu *v, uint64_t id, void *val, bool set)
 {
@@ -504,6 +597,8 @@ static int t_attach(void *t, struct gdb_stop *where)
     vm->dbg.attached = true;
     request_pause_all(vm);
     ok = wait_all_paused(vm);
+    if (ok)
+        freeze_time(vm);
     if (vm->dbg.have_stop) {
         *where = vm->dbg.stop; /* e.g. --gdb-wait's initial stop */
         vm->dbg.have_stop = false;
@@ -524,6 +619,7 @@ static bool t_take_stop(void *t, struct gdb_stop *stop)
         *stop = vm->dbg.stop;
         vm->dbg.have_stop = false;
         got = true;
+        freeze_time(vm);
     }
     pthread_mutex_unlock(&vm->dbg.lock);
     return got;
@@ -534,6 +630,11 @@ static int read_core(struct vcpu *v, int regno, uint8_t *buf)
     uint64_t val, pstate;
     int r;
 
+    if (regno >= GDB_REG_SYS0) {
+        r = debug_read_sysreg(v, (unsigned)(regno - GDB_REG_SYS0), &val);
+        memcpy(buf, &val, 8);
+        return r;
+    }
     if (regno >= GDB_REG_V0 && regno < GDB_REG_FPSR)
         return vcpu_reg_any(v, REG_V(regno - GDB_REG_V0), buf, false);
     if (regno == GDB_REG_FPSR || regno == GDB_REG_FPCR) {
@@ -577,6 +678,10 @@ static int t_write_reg(void *t, int thread, int regno, const uint8_t *buf)
 
     if (!v || !gdb_reg_size(regno))
         return -EINVAL;
+    if (regno >= GDB_REG_SYS0) {
+        memcpy(&val, buf, 8);
+        return write_sysreg(v, (unsigned)(regno - GDB_REG_SYS0), val);
+    }
     if (regno >= GDB_REG_V0 && regno < GDB_REG_FPSR) {
         uint8_t q[16];
         memcpy(q, buf, 16);
@@ -834,6 +939,7 @@ static int t_resume(void *t, const enum gdb_action *act)
             return 0;
         }
     }
+    thaw_time(vm);
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         if (act[i] != GDB_ACT_STOP)
             unpause(vm, &vm->vcpus[i], act[i]);
@@ -868,6 +974,7 @@ static void t_detach(void *t)
     __builtin___clear_cache((char *)vm->ram, (char *)vm->ram + vm->ram_size);
     vm->dbg.attached = false;
     vm->dbg.have_stop = false;
+    thaw_time(vm);
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         unpause(vm, &vm->vcpus[i], GDB_ACT_CONT);
     pthread_cond_broadcast(&vm->dbg.cond);
@@ -895,6 +1002,7 @@ const struct gdb_target_ops vm_gdb_target_ops = {
     .interrupt = t_interrupt,
     .detach = t_detach,
     .kill = t_kill,
+    .monitor = debug_monitor,
 };
 
 int debug_init(struct vm *vm, bool wait)

@@ -237,8 +237,7 @@ int main(int argc, char **argv)
         vm_destroy(vm);
         return fail(EXIT_GUEST_ERROR, msg);
     }
-    file_unmap(&kernel);
-    file_unmap(&initrd);
+    /* the files stay mapped: a reset from the debugger loads them again */
 
     if (cfg.gdb) {
         struct gdb_addr addr;
@@ -278,6 +277,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "\nbrkvm: %s\n", vm->exit_reason);
     debug_destroy(vm);
     vm_destroy(vm);
+    file_unmap(&kernel);
+    file_unmap(&initrd);
     options_free(&cfg);
     return code;
 }

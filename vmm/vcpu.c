@@ -27,6 +27,18 @@ int vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val)
     return ioctl(vcpu->fd, KVM_SET_ONE_REG, &r) < 0 ? -errno : 0;
 }
 
+/* KVM_ARM_VCPU_INIT: at creation, and again to reset the vCPU to its power-on state */
+int vcpu_init_state(struct vcpu *v)
+{
+    struct kvm_vcpu_init init = {.target = v->vm->target};
+
+    /* in-kernel PSCI 0.2; secondaries wait powered off for the guest's CPU_ON */
+    init.features[0] = 1U << KVM_ARM_VCPU_PSCI_0_2;
+    if (v->id > 0)
+        init.features[0] |= 1U << KVM_ARM_VCPU_POWER_OFF;
+    return ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0 ? -errno : 0;
+}
+
 int vcpu_create_all(struct vm *vm, char **msg)
 {
     struct kvm_vcpu_init preferred;
@@ -37,13 +49,13 @@ int vcpu_create_all(struct vm *vm, char **msg)
         *msg = g_strdup_printf("KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
         return r;
     }
+    vm->target = preferred.target;
     vm->nr_vcpus = vm->cfg->cpus;
     vm->vcpus = g_new0(struct vcpu, vm->nr_vcpus);
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         vm->vcpus[i].fd = -1;
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
-        struct kvm_vcpu_init init = {.target = preferred.target};
 
         v->vm = vm;
         v->id = i;
@@ -60,13 +72,8 @@ int vcpu_create_all(struct vm *vm, char **msg)
             *msg = g_strdup_printf("mmap of vCPU %u's kvm_run: %s", i, strerror(errno));
             return r;
         }
-        /* in-kernel PSCI 0.2; secondaries wait powered off for the guest's CPU_ON */
-        init.features[0] = 1U << KVM_ARM_VCPU_PSCI_0_2;
-        if (i > 0)
-            init.features[0] |= 1U << KVM_ARM_VCPU_POWER_OFF;
-        if (ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
-            r = -errno;
-            *msg = g_strdup_printf("KVM_ARM_VCPU_INIT %u: %s", i, strerror(errno));
+        if ((r = vcpu_init_state(v))) {
+            *msg = g_strdup_printf("KVM_ARM_VCPU_INIT %u: %s", i, strerror(-r));
             return r;
         }
         if ((r = vcpu_get_reg(v, REG_MPIDR_EL1, &v->mpidr))) {

@@ -42,6 +42,9 @@ struct arm64_walk {
     enum arm64_fault fault;
     int fault_level; /* lookup level where the walk stopped (0 for range/EPD faults) */
     uint64_t fault_desc; /* the offending descriptor, if one was read (else 0) */
+    /* every descriptor read on the way, success or not (for `monitor info mem`) */
+    unsigned trace_levels;         /* bit L: level L was read */
+    uint64_t trace_addr[4], trace_desc[4]; /* its guest-physical address and value */
 };
 
 /*

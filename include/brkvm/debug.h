@@ -27,6 +27,8 @@ struct vm_debug {
     struct bp_table bps;
     uint64_t kernel_ttbr1; /* a TTBR1_EL1 seen at EL1: the kernel's tables, for KPTI */
     struct arm64_hwdebug hw; /* gdb's hardware breakpoints and watchpoints, on every vCPU */
+    bool time_frozen;        /* the guest's virtual counter is held at frozen_cnt */
+    uint64_t frozen_cnt;
 };
 
 /* Per-vCPU debug state (inside struct vcpu). */
@@ -57,6 +59,12 @@ void debug_wake_all(struct vm *vm);
 
 /* guest-virtual to guest-physical as vCPU v sees it (KPTI-aware for kernel addresses) */
 int vm_debug_translate(struct vcpu *v, uint64_t va, uint64_t *gpa);
+
+/* gdb's system register idx (GDB_SYSREGS order) of v */
+int debug_read_sysreg(struct vcpu *v, unsigned idx, uint64_t *val);
+
+/* monitor commands (vmm/monitor.c): gdb's qRcmd, all vCPUs paused */
+int debug_monitor(void *t, int thread, const char *cmd, void *out);
 
 extern const struct gdb_target_ops vm_gdb_target_ops;
 

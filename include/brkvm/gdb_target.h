@@ -18,12 +18,30 @@ enum {
     GDB_REG_V0 = 34,   /* v0-v31: 128 bits each */
     GDB_REG_FPSR = 66, /* 32 bits */
     GDB_REG_FPCR = 67, /* 32 bits */
-    GDB_NUM_REGS = 68,
+    GDB_NUM_REGS = 68, /* the registers of a 'g' packet */
+    GDB_REG_SYS0 = 68, /* system registers: read and written one at a time with p/P */
 };
+
+/* The system-register feature (org.brkvm.aarch64.sysregs), in gdb's numbering from
+ * GDB_REG_SYS0, all 64 bits.  "el" is the current exception level decoded from PSTATE. */
+#define GDB_SYSREGS(X)                                                                             \
+    X(sctlr_el1) X(tcr_el1) X(ttbr0_el1) X(ttbr1_el1) X(mair_el1) X(vbar_el1) X(esr_el1)           \
+    X(far_el1) X(elr_el1) X(spsr_el1) X(sp_el0) X(sp_el1) X(tpidr_el0) X(tpidrro_el0)             \
+    X(tpidr_el1) X(contextidr_el1) X(mdscr_el1) X(cntvct_el0) X(cntv_ctl_el0) X(cntv_cval_el0)    \
+    X(mpidr_el1) X(midr_el1) X(id_aa64pfr0_el1) X(id_aa64pfr1_el1) X(id_aa64dfr0_el1)             \
+    X(id_aa64isar0_el1) X(id_aa64isar1_el1) X(id_aa64mmfr0_el1) X(id_aa64mmfr1_el1)               \
+    X(id_aa64mmfr2_el1) X(el)
+
+#define GDB_SYSREG_ONE(n) +1
+enum { GDB_NUM_SYSREGS = 0 GDB_SYSREGS(GDB_SYSREG_ONE) };
+#undef GDB_SYSREG_ONE
+#define GDB_NUM_ALL_REGS (GDB_REG_SYS0 + GDB_NUM_SYSREGS)
 
 /* size in bytes of a register in gdb's numbering, 0 if there is no such register */
 static inline unsigned gdb_reg_size(int regno)
 {
+    if (regno >= GDB_REG_SYS0 && regno < GDB_NUM_ALL_REGS)
+        return 8;
     if (regno < 0 || regno >= GDB_NUM_REGS)
         return 0;
     if (regno == GDB_REG_CPSR || regno == GDB_REG_FPSR || regno == GDB_REG_FPCR)
@@ -82,8 +100,9 @@ struct gdb_target_ops {
     void (*detach)(void *t);
     /* end the VM (gdb's 'k') */
     void (*kill)(void *t);
-    /* monitor command (qRcmd): append text output to *out (a GString *); 0, or -ENOENT unknown */
-    int (*monitor)(void *t, const char *cmd, void *out);
+    /* monitor command (qRcmd) with gdb's current thread: append text output to *out (a
+     * GString *); 0, or -ENOENT for an unknown command */
+    int (*monitor)(void *t, int thread, const char *cmd, void *out);
 };
 
 #endif

@@ -38,6 +38,11 @@ struct vm {
     uint8_t *ram;
     uint64_t ram_base, ram_size;
     size_t run_size;
+    uint32_t target; /* KVM_ARM_PREFERRED_TARGET */
+    /* what boot_prepare loaded, kept for a reset (monitor reset) */
+    const uint8_t *boot_kernel, *boot_initrd;
+    uint64_t boot_kernel_len, boot_initrd_len;
+    struct payload boot_payload;
     unsigned nr_vcpus;
     struct vcpu *vcpus;
     struct gic gic;
@@ -71,6 +76,7 @@ int gic_finalize(struct vm *vm, char **msg);
 
 /* vcpu.c */
 int vcpu_create_all(struct vm *vm, char **msg);
+int vcpu_init_state(struct vcpu *v);
 int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
 int vcpu_start_all(struct vm *vm, char **msg);
 void vcpu_stop_all(struct vm *vm);
@@ -80,5 +86,7 @@ int vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val);
 /* boot.c: copy the payload and initrd as vm->map says, build the DT, set vCPU 0's entry state */
 int boot_prepare(struct vm *vm, const uint8_t *kernel, uint64_t kernel_len,
                  const struct payload *p, const uint8_t *initrd, uint64_t initrd_len, char **msg);
+/* power-on state again: every vCPU re-initialised, payload, initrd and DT loaded anew */
+int vm_reset(struct vm *vm, char **msg);
 
 #endif

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct ftarget {
     int nthreads;
     bool running; /* resumed and not stopped yet, as the target sees it */
-    uint8_t regs[MAXT + 1][GDB_NUM_REGS][16];
+    uint8_t regs[MAXT + 1][GDB_NUM_ALL_REGS][16];
     uint8_t mem[FMEM_SIZE];
 };
 
@@ -139,7 +139,7 @@ static void t_kill(void *t)
 {
 }
 
-static int t_monitor(void *t, const char *cmd, void *out)
+static int t_monitor(void *t, int thread, const char *cmd, void *out)
 {
     return -ENOENT;
 }

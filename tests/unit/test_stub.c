@@ -24,7 +24,7 @@ struct fake_bp {
 struct fake {
     int nthreads;
     uint8_t mem[MEM_SIZE];
-    uint8_t regs[MAX_THREADS + 1][GDB_NUM_REGS][16]; /* [thread][regno] */
+    uint8_t regs[MAX_THREADS + 1][GDB_NUM_ALL_REGS][16]; /* [thread][regno] */
     enum gdb_action act[MAX_THREADS];
     int resumes, resume_ret;
     int interrupts, detaches, kills;
@@ -144,7 +144,7 @@ static void f_kill(void *t)
     ((struct fake *)t)->kills++;
 }
 
-static int f_monitor(void *t, const char *cmd, void *out)
+static int f_monitor(void *t, int thread, const char *cmd, void *out)
 {
     struct fake *f = t;
     if (!strcmp(cmd, "help")) {
@@ -750,11 +750,12 @@ static void test_reg_single(void)
 {
     struct ctx *c = ctx_new(3);
     static const int regs[] = {0, 1, 29, 30, GDB_REG_SP, GDB_REG_PC, GDB_REG_CPSR, GDB_REG_V0,
-                               GDB_REG_V0 + 31, GDB_REG_FPSR, GDB_REG_FPCR};
+                               GDB_REG_V0 + 31, GDB_REG_FPSR, GDB_REG_FPCR, GDB_REG_SYS0,
+                               GDB_NUM_ALL_REGS - 1};
     static const struct req_reply errors[] = {
-        {"p44", "E45"},   {"p100", "E45"}, {"pffffffffffffffff", "E45"},
+        {"p63", "E45"},   {"p100", "E45"}, {"pffffffffffffffff", "E45"},
         {"p", "E22"},     {"pzz", "E22"},  {"p1x", "E22"},
-        {"P44=00000000", "E22"}, {"P0", "E22"}, {"P0=", "E22"}, {"P=00", "E22"},
+        {"P63=0000000000000000", "E22"}, {"P0", "E22"}, {"P0=", "E22"}, {"P=00", "E22"},
         {"P21=0102", "E22"},      /* cpsr is 4 bytes */
         {"P21=010203040506", "E22"},
         {"P0=010203040506070", "E22"},

@@ -165,6 +165,7 @@ static int walk(const struct arm64_mmu_regs *r, const struct walk_params *p, uin
     if (align < 64)
         align = 64;
     table &= ~(align - 1);
+    out->trace_levels = 0;
     if (table >> p->pa_bits)
         return fault(out, ARM64_FAULT_ADDR_SIZE, 0, 0);
 
@@ -176,6 +177,9 @@ static int walk(const struct arm64_mmu_regs *r, const struct walk_params *p, uin
 
         if (rd(opaque, table + idx * 8, &desc))
             return fault(out, ARM64_FAULT_WALK_READ, level, 0);
+        out->trace_levels |= 1U << level;
+        out->trace_addr[level] = table + idx * 8;
+        out->trace_desc[level] = desc;
         if (!(desc & DESC_VALID))
             return fault(out, ARM64_FAULT_TRANSLATION, level, desc);
 
