@@ -839,11 +839,36 @@ static int t_remove_sw_bp(void *t, int thread, uint64_t addr, bool phys)
     return r == -ENOENT ? 0 : r;
 }
 
+/* how many of the guest's own breakpoints and watchpoints are armed (DBGBCRn/DBGWCRn.E) on
+ * vCPU 0: KVM keeps one set of debug registers, so they are suspended while gdb uses any */
+void debug_guest_hw_armed(struct vm *vm, unsigned *bps, unsigned *wps)
+{
+    *bps = *wps = 0;
+    for (unsigned n = 0; n < vm->dbg.hw.nr_bps; n++) {
+        uint64_t bcr;
+        if (!vcpu_get_reg(&vm->vcpus[0], ARM64_SYS_REG(2, 0, 0, n, 5), &bcr) && (bcr & 1))
+            (*bps)++;
+    }
+    for (unsigned n = 0; n < vm->dbg.hw.nr_wps; n++) {
+        uint64_t wcr;
+        if (!vcpu_get_reg(&vm->vcpus[0], ARM64_SYS_REG(2, 0, 0, n, 7), &wcr) && (wcr & 1))
+            (*wps)++;
+    }
+}
+
 static int t_insert_hw(void *t, int type, uint64_t addr, uint64_t len)
 {
     struct vm *vm = t;
+    unsigned gbps, gwps;
     int r;
 
+    if (!arm64_hwdebug_active(&vm->dbg.hw)) {
+        debug_guest_hw_armed(vm, &gbps, &gwps);
+        if (gbps || gwps)
+            g_warning("the guest has %u hardware breakpoints and %u watchpoints of its own armed: "
+                      "they are suspended while gdb uses hardware breakpoints or watchpoints "
+                      "(KVM loads one set of debug registers)", gbps, gwps);
+    }
     pthread_mutex_lock(&vm->dbg.lock);
     r = type == 1 ? arm64_hw_bp_insert(&vm->dbg.hw, addr)
                   : arm64_hw_wp_insert(&vm->dbg.hw, arm64_watch_from_z(type), addr, len);

@@ -163,6 +163,14 @@ static void info_breakpoints(struct vm *vm, GString *out)
             g_string_append_printf(out, "  wp  slot %u  VA %#llx  len %llu  %s\n", i,
                                    (unsigned long long)h->wp[i].addr,
                                    (unsigned long long)h->wp[i].len, wtype[h->wp[i].type & 3]);
+    unsigned gbps, gwps;
+    debug_guest_hw_armed(vm, &gbps, &gwps);
+    g_string_append_printf(out, "the guest's own: %u hardware breakpoints, %u watchpoints armed%s\n",
+                           gbps, gwps,
+                           (gbps || gwps) && arm64_hwdebug_active(h)
+                               ? " (SUSPENDED while gdb uses hardware slots: KVM loads one set of "
+                                 "debug registers)"
+                               : "");
 }
 
 /* after a reset the payload is loaded anew, over gdb's BRKs: plant them again */

@@ -60,6 +60,9 @@ void debug_wake_all(struct vm *vm);
 /* guest-virtual to guest-physical as vCPU v sees it (KPTI-aware for kernel addresses) */
 int vm_debug_translate(struct vcpu *v, uint64_t va, uint64_t *gpa);
 
+/* the guest's own armed hardware breakpoints and watchpoints (vCPU 0's debug registers) */
+void debug_guest_hw_armed(struct vm *vm, unsigned *bps, unsigned *wps);
+
 /* gdb's system register idx (GDB_SYSREGS order) of v */
 int debug_read_sysreg(struct vcpu *v, unsigned idx, uint64_t *val);
 
