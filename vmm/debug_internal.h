@@ -1,0 +1,49 @@
+/* debug_internal.h - what vmm/debug.c (all-stop, exits) and vmm/gdb_target.c (the operations
+ * gdb's stub calls) share.  Internal to the VMM. */
+#ifndef BRKVM_DEBUG_INTERNAL_H
+#define BRKVM_DEBUG_INTERNAL_H
+
+#include "arch/arm64/regs.h"
+
+#include <brkvm/arm64_step.h>
+#include <brkvm/debug.h>
+#include <brkvm/vm.h>
+
+#include <linux/kvm.h>
+#include <signal.h>
+
+#define SIG_KICK SIGUSR1
+#define PAUSE_WAIT_SECONDS 10
+
+#define REG_SP_EL0 ARM64_CORE_REG(regs.sp)
+#define REG_SP_EL1 ARM64_CORE_REG(sp_el1)
+#define REG_ELR_EL1 ARM64_CORE_REG(elr_el1)
+#define REG_SPSR_EL1 ARM64_CORE_REG(spsr[KVM_SPSR_EL1])
+#define REG_V(n)                                                                                   \
+    (KVM_REG_ARM64 | KVM_REG_SIZE_U128 | KVM_REG_ARM_CORE |                                        \
+     (offsetof(struct kvm_regs, fp_regs.vregs[n]) / 4))
+#define REG_FPSR                                                                                   \
+    (KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_CORE | (offsetof(struct kvm_regs, fp_regs.fpsr) / 4))
+#define REG_FPCR                                                                                   \
+    (KVM_REG_ARM64 | KVM_REG_SIZE_U32 | KVM_REG_ARM_CORE | (offsetof(struct kvm_regs, fp_regs.fpcr) / 4))
+#define REG_SCTLR_EL1 ARM64_SYS_REG(3, 0, 1, 0, 0)
+#define REG_TTBR0_EL1 ARM64_SYS_REG(3, 0, 2, 0, 0)
+#define REG_TTBR1_EL1 ARM64_SYS_REG(3, 0, 2, 0, 1)
+#define REG_TCR_EL1 ARM64_SYS_REG(3, 0, 2, 0, 2)
+#define REG_ESR_EL1 ARM64_SYS_REG(3, 0, 5, 2, 0)
+#define REG_FAR_EL1 ARM64_SYS_REG(3, 0, 6, 0, 0)
+#define REG_VBAR_EL1 ARM64_SYS_REG(3, 0, 12, 0, 0)
+
+#define DAIF_MASK_FOR_STEP ARM64_STEP_MASK
+
+
+/* dbg.lock held unless noted */
+void notify_stub(struct vm *vm);           /* wake the stub thread: a stop is ready */
+void request_pause_all(struct vm *vm);     /* every running vCPU to its pause point */
+bool wait_all_paused(struct vm *vm);       /* false on timeout or VM exit */
+void unpause(struct vm *vm, struct vcpu *v, enum gdb_action a);
+void stop_with_event(struct vm *vm, int thread, enum gdb_stop_reason why); /* first wins */
+void freeze_time(struct vm *vm);           /* all paused: hold the guest's virtual counter */
+void thaw_time(struct vm *vm);             /* before anything runs again */
+
+#endif

@@ -1,0 +1,546 @@
+/* gdb_target.c - the operations brkvm's GDB stub calls (struct gdb_target_ops): registers by
+ * ONE_REG (the system registers too), guest memory with gdb's breakpoints hidden, software and
+ * hardware breakpoints, resuming with steps past breakpoints, interrupt, detach, kill.  They
+ * run on the stub's thread while every vCPU is paused (vmm/debug.c). */
+#define G_LOG_DOMAIN "debug"
+#include "debug_internal.h"
+
+#include <brkvm/arm64_exception.h>
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#define REG_EL_PSEUDO 0 /* "el": decoded from PSTATE, not a KVM register */
+
+/* gdb's system registers (GDB_SYSREGS order) as KVM ONE_REG ids; read-only where a write
+ * would be unsafe or meaningless (identification registers, the counter, the debug state) */
+static const struct {
+    uint64_t id;
+    bool writable;
+} sysregs[] = {
+    {REG_SCTLR_EL1, true},
+    {REG_TCR_EL1, true},
+    {REG_TTBR0_EL1, true},
+    {REG_TTBR1_EL1, true},
+    {ARM64_SYS_REG(3, 0, 10, 2, 0), true}, /* MAIR_EL1 */
+    {REG_VBAR_EL1, true},
+    {REG_ESR_EL1, true},
+    {REG_FAR_EL1, true},
+    {REG_ELR_EL1, true},
+    {REG_SPSR_EL1, true},
+    {REG_SP_EL0, true},
+    {REG_SP_EL1, true},
+    {ARM64_SYS_REG(3, 3, 13, 0, 2), true}, /* TPIDR_EL0 */
+    {ARM64_SYS_REG(3, 3, 13, 0, 3), true}, /* TPIDRRO_EL0 */
+    {ARM64_SYS_REG(3, 0, 13, 0, 4), true}, /* TPIDR_EL1 */
+    {ARM64_SYS_REG(3, 0, 13, 0, 1), true}, /* CONTEXTIDR_EL1 */
+    {ARM64_SYS_REG(2, 0, 0, 2, 2), false}, /* MDSCR_EL1 */
+    {KVM_REG_ARM_TIMER_CNT, false},        /* CNTVCT_EL0 */
+    {KVM_REG_ARM_TIMER_CTL, false},        /* CNTV_CTL_EL0 */
+    {KVM_REG_ARM_TIMER_CVAL, false},       /* CNTV_CVAL_EL0 */
+    {REG_MPIDR_EL1, false},
+    {ARM64_SYS_REG(3, 0, 0, 0, 0), false}, /* MIDR_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 4, 0), false}, /* ID_AA64PFR0_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 4, 1), false}, /* ID_AA64PFR1_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 5, 0), false}, /* ID_AA64DFR0_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 6, 0), false}, /* ID_AA64ISAR0_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 6, 1), false}, /* ID_AA64ISAR1_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 7, 0), false}, /* ID_AA64MMFR0_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 7, 1), false}, /* ID_AA64MMFR1_EL1 */
+    {ARM64_SYS_REG(3, 0, 0, 7, 2), false}, /* ID_AA64MMFR2_EL1 */
+    {REG_EL_PSEUDO, false},                /* el */
+};
+_Static_assert(sizeof(sysregs) / sizeof(sysregs[0]) == GDB_NUM_SYSREGS,
+               "sysregs[] must follow GDB_SYSREGS");
+
+int debug_read_sysreg(struct vcpu *v, unsigned idx, uint64_t *val)
+{
+    uint64_t pstate;
+    int r;
+
+    if (idx >= GDB_NUM_SYSREGS)
+        return -EINVAL;
+    if (sysregs[idx].id == REG_EL_PSEUDO) {
+        if ((r = vcpu_get_reg(v, REG_PSTATE, &pstate)))
+            return r;
+        *val = (uint64_t)arm64_pstate_el(pstate);
+        return 0;
+    }
+    /* while gdb holds the guest, its clock is frozen: show the time it stands at */
+    if (sysregs[idx].id == KVM_REG_ARM_TIMER_CNT && v->vm->dbg.time_frozen) {
+        *val = v->vm->dbg.frozen_cnt;
+        return 0;
+    }
+    return vcpu_get_reg(v, sysregs[idx].id, val);
+}
+
+static int write_sysreg(struct vcpu *v, unsigned idx, uint64_t val)
+{
+    if (idx >= GDB_NUM_SYSREGS || !sysregs[idx].writable)
+        return -EPERM;
+    return vcpu_set_reg(v, sysregs[idx].id, val);
+}
+
+static int vcpu_reg_any(struct vcpu *v, uint64_t id, void *val, bool set)
+{
+    struct kvm_one_reg r = {.id = id, .addr = (uintptr_t)val};
+    return ioctl(v->fd, set ? KVM_SET_ONE_REG : KVM_GET_ONE_REG, &r) < 0 ? -errno : 0;
+}
+
+/* ---- gdb_target_ops ---- */
+
+static struct vcpu *thread_vcpu(struct vm *vm, int thread)
+{
+    if (thread < 1 || thread > (int)vm->nr_vcpus)
+        return NULL;
+    return &vm->vcpus[thread - 1];
+}
+
+static int t_nr_threads(void *t)
+{
+    return (int)((struct vm *)t)->nr_vcpus;
+}
+
+static int t_attach(void *t, struct gdb_stop *where)
+{
+    struct vm *vm = t;
+    bool ok;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    vm->dbg.attached = true;
+    request_pause_all(vm);
+    ok = wait_all_paused(vm);
+    if (ok)
+        freeze_time(vm);
+    if (vm->dbg.have_stop) {
+        *where = vm->dbg.stop; /* e.g. --gdb-wait's initial stop */
+        vm->dbg.have_stop = false;
+    } else {
+        *where = (struct gdb_stop){.thread = 1, .reason = GDB_STOP_INTERRUPT};
+    }
+    pthread_mutex_unlock(&vm->dbg.lock);
+    return ok ? 0 : -ETIMEDOUT;
+}
+
+static bool t_take_stop(void *t, struct gdb_stop *stop)
+{
+    struct vm *vm = t;
+    bool got = false;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    if (vm->dbg.have_stop && vm->dbg.npaused == vm->nr_vcpus) {
+        *stop = vm->dbg.stop;
+        vm->dbg.have_stop = false;
+        got = true;
+        freeze_time(vm);
+    }
+    pthread_mutex_unlock(&vm->dbg.lock);
+    return got;
+}
+
+static int read_core(struct vcpu *v, int regno, uint8_t *buf)
+{
+    uint64_t val, pstate;
+    int r;
+
+    if (regno >= GDB_REG_SYS0) {
+        r = debug_read_sysreg(v, (unsigned)(regno - GDB_REG_SYS0), &val);
+        memcpy(buf, &val, 8);
+        return r;
+    }
+    if (regno >= GDB_REG_V0 && regno < GDB_REG_FPSR)
+        return vcpu_reg_any(v, REG_V(regno - GDB_REG_V0), buf, false);
+    if (regno == GDB_REG_FPSR || regno == GDB_REG_FPCR) {
+        uint32_t v32;
+        r = vcpu_reg_any(v, regno == GDB_REG_FPSR ? REG_FPSR : REG_FPCR, &v32, false);
+        memcpy(buf, &v32, 4);
+        return r;
+    }
+    if (regno == GDB_REG_SP) {
+        /* the SP in use: SP_EL1 in EL1h, SP_EL0 in EL1t and EL0 */
+        if ((r = vcpu_get_reg(v, REG_PSTATE, &pstate)))
+            return r;
+        r = vcpu_get_reg(v, (pstate & 1) ? REG_SP_EL1 : REG_SP_EL0, &val);
+    } else if (regno == GDB_REG_PC) {
+        r = vcpu_get_reg(v, REG_PC, &val);
+    } else if (regno == GDB_REG_CPSR) {
+        r = vcpu_get_reg(v, REG_PSTATE, &val);
+        uint32_t v32 = (uint32_t)val;
+        memcpy(buf, &v32, 4);
+        return r;
+    } else {
+        r = vcpu_get_reg(v, REG_X(regno), &val);
+    }
+    memcpy(buf, &val, 8);
+    return r;
+}
+
+static int t_read_reg(void *t, int thread, int regno, uint8_t *buf)
+{
+    struct vcpu *v = thread_vcpu(t, thread);
+    if (!v || !gdb_reg_size(regno))
+        return -EINVAL;
+    return read_core(v, regno, buf);
+}
+
+static int t_write_reg(void *t, int thread, int regno, const uint8_t *buf)
+{
+    struct vcpu *v = thread_vcpu(t, thread);
+    uint64_t val = 0, pstate;
+    int r;
+
+    if (!v || !gdb_reg_size(regno))
+        return -EINVAL;
+    if (regno >= GDB_REG_SYS0) {
+        memcpy(&val, buf, 8);
+        return write_sysreg(v, (unsigned)(regno - GDB_REG_SYS0), val);
+    }
+    if (regno >= GDB_REG_V0 && regno < GDB_REG_FPSR) {
+        uint8_t q[16];
+        memcpy(q, buf, 16);
+        return vcpu_reg_any(v, REG_V(regno - GDB_REG_V0), q, true);
+    }
+    if (regno == GDB_REG_FPSR || regno == GDB_REG_FPCR) {
+        uint32_t v32;
+        memcpy(&v32, buf, 4);
+        return vcpu_reg_any(v, regno == GDB_REG_FPSR ? REG_FPSR : REG_FPCR, &v32, true);
+    }
+    if (regno == GDB_REG_CPSR) {
+        uint32_t v32;
+        memcpy(&v32, buf, 4);
+        if ((r = vcpu_get_reg(v, REG_PSTATE, &pstate)))
+            return r;
+        return vcpu_set_reg(v, REG_PSTATE, (pstate & ~0xffffffffULL) | v32);
+    }
+    memcpy(&val, buf, 8);
+    if (regno == GDB_REG_SP) {
+        if ((r = vcpu_get_reg(v, REG_PSTATE, &pstate)))
+            return r;
+        return vcpu_set_reg(v, (pstate & 1) ? REG_SP_EL1 : REG_SP_EL0, val);
+    }
+    if (regno == GDB_REG_PC)
+        return vcpu_set_reg(v, REG_PC, val);
+    return vcpu_set_reg(v, REG_X(regno), val);
+}
+
+/* The guest-physical address of addr and how many bytes from there lie in one page. */
+static int resolve(struct vm *vm, struct vcpu *v, uint64_t addr, size_t want, bool phys,
+                   uint64_t *gpa, size_t *chunk)
+{
+    size_t in_page = 4096 - (addr & 4095); /* per 4K: safe for every granule */
+
+    if (phys)
+        *gpa = addr;
+    else if (vm_debug_translate(v, addr, gpa))
+        return -EFAULT;
+    *chunk = want < in_page ? want : in_page;
+    return vm_gpa_to_hva(vm, *gpa, *chunk) ? 0 : -EFAULT;
+}
+
+static long t_read_mem(void *t, int thread, uint64_t addr, uint8_t *buf, size_t len, bool phys)
+{
+    struct vm *vm = t;
+    struct vcpu *v = thread_vcpu(vm, thread);
+    size_t done = 0;
+
+    if (!v)
+        return -EINVAL;
+    while (done < len) {
+        uint64_t gpa;
+        size_t chunk;
+        if (resolve(vm, v, addr + done, len - done, phys, &gpa, &chunk))
+            break;
+        memcpy(buf + done, vm_gpa_to_hva(vm, gpa, chunk), chunk);
+        bp_shadow_read(&vm->dbg.bps, gpa, buf + done, chunk); /* gdb sees the originals */
+        done += chunk;
+    }
+    return done ? (long)done : -EFAULT;
+}
+
+static long t_write_mem(void *t, int thread, uint64_t addr, const uint8_t *buf, size_t len,
+                        bool phys)
+{
+    struct vm *vm = t;
+    struct vcpu *v = thread_vcpu(vm, thread);
+    size_t done = 0;
+
+    if (!v)
+        return -EINVAL;
+    while (done < len) {
+        uint64_t gpa;
+        size_t chunk;
+        uint8_t tmp[4096];
+        if (resolve(vm, v, addr + done, len - done, phys, &gpa, &chunk))
+            break;
+        uint8_t *hva = vm_gpa_to_hva(vm, gpa, chunk);
+        bp_shadow_write(&vm->dbg.bps, gpa, buf + done, tmp, chunk, hva);
+        memcpy(hva, tmp, chunk);
+        __builtin___clear_cache((char *)hva, (char *)hva + chunk);
+        done += chunk;
+    }
+    return done ? (long)done : -EFAULT;
+}
+
+static uint32_t *bp_word(struct vm *vm, struct vcpu *v, uint64_t addr, bool phys, uint64_t *gpa)
+{
+    if (phys)
+        *gpa = addr;
+    else if (vm_debug_translate(v, addr, gpa))
+        return NULL;
+    return vm_gpa_to_hva(vm, *gpa, 4);
+}
+
+static int t_insert_sw_bp(void *t, int thread, uint64_t addr, bool phys)
+{
+    struct vm *vm = t;
+    struct vcpu *v = thread_vcpu(vm, thread);
+    uint64_t gpa;
+    uint32_t *insn;
+    int r;
+
+    if (!v)
+        return -EINVAL;
+    insn = bp_word(vm, v, addr, phys, &gpa);
+    if (!insn)
+        return -EFAULT;
+    r = bp_insert(&vm->dbg.bps, gpa, insn);
+    if (!r) {
+        bp_find(&vm->dbg.bps, gpa)->va = addr;
+        __builtin___clear_cache((char *)insn, (char *)insn + 4);
+    }
+    return r;
+}
+
+struct va_search {
+    uint64_t va;
+    uint64_t gpa;
+    bool found;
+};
+
+static void find_va(struct sw_bp *bp, void *opaque)
+{
+    struct va_search *s = opaque;
+    if (!s->found && bp->va == s->va) {
+        s->gpa = bp->gpa;
+        s->found = true;
+    }
+}
+
+static int t_remove_sw_bp(void *t, int thread, uint64_t addr, bool phys)
+{
+    struct vm *vm = t;
+    struct vcpu *v = thread_vcpu(vm, thread);
+    uint64_t gpa;
+    uint32_t *insn;
+    int r;
+
+    if (!v)
+        return -EINVAL;
+    insn = bp_word(vm, v, addr, phys, &gpa);
+    if (!insn || !bp_find(&vm->dbg.bps, gpa)) {
+        /* the mapping may be gone since: find it by the address gdb used to set it */
+        struct va_search s = {.va = addr};
+        bp_foreach(&vm->dbg.bps, find_va, &s);
+        if (!s.found)
+            return insn ? 0 : -EFAULT; /* nothing there: removing twice is harmless */
+        gpa = s.gpa;
+        insn = vm_gpa_to_hva(vm, gpa, 4);
+    }
+    r = bp_remove(&vm->dbg.bps, gpa, insn);
+    if (insn)
+        __builtin___clear_cache((char *)insn, (char *)insn + 4);
+    return r == -ENOENT ? 0 : r;
+}
+
+/* how many of the guest's own breakpoints and watchpoints are armed (DBGBCRn/DBGWCRn.E) on
+ * vCPU 0: KVM keeps one set of debug registers, so they are suspended while gdb uses any */
+void debug_guest_hw_armed(struct vm *vm, unsigned *bps, unsigned *wps)
+{
+    *bps = *wps = 0;
+    for (unsigned n = 0; n < vm->dbg.hw.nr_bps; n++) {
+        uint64_t bcr;
+        if (!vcpu_get_reg(&vm->vcpus[0], ARM64_SYS_REG(2, 0, 0, n, 5), &bcr) && (bcr & 1))
+            (*bps)++;
+    }
+    for (unsigned n = 0; n < vm->dbg.hw.nr_wps; n++) {
+        uint64_t wcr;
+        if (!vcpu_get_reg(&vm->vcpus[0], ARM64_SYS_REG(2, 0, 0, n, 7), &wcr) && (wcr & 1))
+            (*wps)++;
+    }
+}
+
+static int t_insert_hw(void *t, int type, uint64_t addr, uint64_t len)
+{
+    struct vm *vm = t;
+    unsigned gbps, gwps;
+    int r;
+
+    if (!arm64_hwdebug_active(&vm->dbg.hw)) {
+        debug_guest_hw_armed(vm, &gbps, &gwps);
+        if (gbps || gwps)
+            g_warning("the guest has %u hardware breakpoints and %u watchpoints of its own armed: "
+                      "they are suspended while gdb uses hardware breakpoints or watchpoints "
+                      "(KVM loads one set of debug registers)", gbps, gwps);
+    }
+    pthread_mutex_lock(&vm->dbg.lock);
+    r = type == 1 ? arm64_hw_bp_insert(&vm->dbg.hw, addr)
+                  : arm64_hw_wp_insert(&vm->dbg.hw, arm64_watch_from_z(type), addr, len);
+    pthread_mutex_unlock(&vm->dbg.lock);
+    return r; /* the vCPUs load the slots when they resume */
+}
+
+static int t_remove_hw(void *t, int type, uint64_t addr, uint64_t len)
+{
+    struct vm *vm = t;
+    int r;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    r = type == 1 ? arm64_hw_bp_remove(&vm->dbg.hw, addr)
+                  : arm64_hw_wp_remove(&vm->dbg.hw, arm64_watch_from_z(type), addr, len);
+    pthread_mutex_unlock(&vm->dbg.lock);
+    return r == -ENOENT ? 0 : r; /* removing twice is harmless */
+}
+
+/* Is v stopped on one of our breakpoints (so running it would hit the BRK again)? */
+static struct sw_bp *at_breakpoint(struct vm *vm, struct vcpu *v, uint32_t **insn)
+{
+    uint64_t pc, gpa;
+    struct sw_bp *bp;
+
+    if (vcpu_get_reg(v, REG_PC, &pc) || vm_debug_translate(v, pc, &gpa))
+        return NULL;
+    bp = bp_find(&vm->dbg.bps, gpa);
+    *insn = vm_gpa_to_hva(vm, gpa, 4);
+    return bp && *insn && **insn == A64_BRK0 ? bp : NULL;
+}
+
+/* Step v alone over the breakpoint under its PC: the original instruction back for one step
+ * with interrupts masked, then the BRK again.  Lock held; returns with v paused. */
+static void step_over(struct vm *vm, struct vcpu *v, struct sw_bp *bp, uint32_t *insn)
+{
+    if (bp) {
+        *insn = bp->orig;
+        __builtin___clear_cache((char *)insn, (char *)insn + 4);
+    }
+    v->dbg.step_internal = true;
+    v->dbg.hw_off = true; /* past a hardware breakpoint/watchpoint: its slot must not fire */
+    unpause(vm, v, GDB_ACT_STEP);
+    pthread_cond_broadcast(&vm->dbg.cond);
+    if (!wait_all_paused(vm)) {
+        request_pause_all(vm);
+        wait_all_paused(vm);
+    }
+    v->dbg.step_internal = false;
+    v->dbg.hw_off = false;
+    if (bp && *insn == bp->orig) /* unless the step itself rewrote it */
+        *insn = A64_BRK0;
+    if (bp)
+        __builtin___clear_cache((char *)insn, (char *)insn + 4);
+}
+
+/* Stopped by one of gdb's hardware slots and not moved since: running it as it is would fire
+ * the same slot again (PC stays on a hardware breakpoint; a watchpoint fires before the
+ * access), so it first steps past with the slots off. */
+static bool at_hw_stop(struct vm *vm, struct vcpu *v)
+{
+    uint64_t pc;
+
+    if (!v->dbg.hw_stopped)
+        return false;
+    v->dbg.hw_stopped = false;
+    return arm64_hwdebug_active(&vm->dbg.hw) && !vcpu_get_reg(v, REG_PC, &pc) &&
+           pc == v->dbg.hw_stop_pc;
+}
+
+static int t_resume(void *t, const enum gdb_action *act)
+{
+    struct vm *vm = t;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    vm->dbg.have_stop = false;
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        uint32_t *insn = NULL;
+        struct sw_bp *bp;
+        if (act[i] == GDB_ACT_STOP)
+            continue;
+        bp = at_breakpoint(vm, v, &insn);
+        if (!at_hw_stop(vm, v) && !bp)
+            continue;
+        step_over(vm, v, bp, insn);
+        if (act[i] == GDB_ACT_STEP) {
+            /* that step was the one gdb asked for: report it, run nobody else */
+            vm->dbg.have_stop = true;
+            vm->dbg.stop = (struct gdb_stop){.thread = (int)i + 1, .reason = GDB_STOP_STEP};
+            notify_stub(vm);
+            pthread_mutex_unlock(&vm->dbg.lock);
+            return 0;
+        }
+    }
+    thaw_time(vm);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        if (act[i] != GDB_ACT_STOP)
+            unpause(vm, &vm->vcpus[i], act[i]);
+    pthread_cond_broadcast(&vm->dbg.cond);
+    pthread_mutex_unlock(&vm->dbg.lock);
+    return 0;
+}
+
+static void t_interrupt(void *t)
+{
+    struct vm *vm = t;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    stop_with_event(vm, 1, GDB_STOP_INTERRUPT);
+    pthread_mutex_unlock(&vm->dbg.lock);
+}
+
+static uint32_t *insn_of(void *opaque, uint64_t gpa)
+{
+    return vm_gpa_to_hva(opaque, gpa, 4);
+}
+
+static void t_detach(void *t)
+{
+    struct vm *vm = t;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    request_pause_all(vm); /* nobody may run into a BRK while they go */
+    wait_all_paused(vm);
+    bp_clear(&vm->dbg.bps, insn_of, vm);
+    arm64_hwdebug_init(&vm->dbg.hw, vm->dbg.hw.nr_bps, vm->dbg.hw.nr_wps);
+    __builtin___clear_cache((char *)vm->ram, (char *)vm->ram + vm->ram_size);
+    vm->dbg.attached = false;
+    vm->dbg.have_stop = false;
+    thaw_time(vm);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        unpause(vm, &vm->vcpus[i], GDB_ACT_CONT);
+    pthread_cond_broadcast(&vm->dbg.cond);
+    pthread_mutex_unlock(&vm->dbg.lock);
+}
+
+static void t_kill(void *t)
+{
+    vm_request_exit(t, 0, "killed from the debugger (gdb 'kill')");
+}
+
+const struct gdb_target_ops vm_gdb_target_ops = {
+    .attach = t_attach,
+    .take_stop = t_take_stop,
+    .nr_threads = t_nr_threads,
+    .read_reg = t_read_reg,
+    .write_reg = t_write_reg,
+    .read_mem = t_read_mem,
+    .write_mem = t_write_mem,
+    .insert_sw_bp = t_insert_sw_bp,
+    .remove_sw_bp = t_remove_sw_bp,
+    .insert_hw = t_insert_hw,
+    .remove_hw = t_remove_hw,
+    .resume = t_resume,
+    .interrupt = t_interrupt,
+    .detach = t_detach,
+    .kill = t_kill,
+    .monitor = debug_monitor,
+};
