@@ -10,9 +10,9 @@ DL=$TOP/build/dl
 
 pkgs="meson ninja-build pkg-config gcc libglib2.0-dev libfdt-dev libpcre2-dev cpio python3 xz-utils file clang libclang-rt-14-dev"
 if [ "$ARCH" = amd64 ]; then
-    pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm gdb-multiarch"
+    pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm gdb-multiarch lldb-15"
 else
-    pkgs="$pkgs gdb-multiarch qemu-system-arm"
+    pkgs="$pkgs gdb-multiarch qemu-system-arm lldb-15"
 fi
 missing=""
 for p in $pkgs; do

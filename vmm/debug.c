@@ -105,11 +105,23 @@ static bool hw_in_use(struct vcpu *v)
     return v->vm->dbg.attached && !v->dbg.hw_off && arm64_hwdebug_active(&v->vm->dbg.hw);
 }
 
+/* KVM guest debugging is on only while gdb needs it: breakpoints or watchpoints inserted, or a
+ * step.  Besides costing nothing otherwise, this lets the guest debug itself: while it is on,
+ * KVM clears the guest's MDSCR_EL1.SS on every entry (its own single step cannot happen) and
+ * loads gdb's debug registers instead of the guest's when USE_HW is set. */
+static bool debug_needed(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+
+    return vm->dbg.attached && (v->dbg.act == GDB_ACT_STEP || bp_count(&vm->dbg.bps) ||
+                                arm64_hwdebug_active(&vm->dbg.hw));
+}
+
 static void apply_guest_debug(struct vcpu *v)
 {
     struct kvm_guest_debug gd = {0};
 
-    if (v->vm->dbg.attached) {
+    if (debug_needed(v)) {
         gd.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
         if (v->dbg.act == GDB_ACT_STEP)
             gd.control |= KVM_GUESTDBG_SINGLESTEP;

@@ -35,6 +35,8 @@
 #define REG_VBAR_EL1 ARM64_SYS_REG(3, 0, 12, 0, 0)
 
 #define DAIF_MASK_FOR_STEP ARM64_STEP_MASK
+#define REG_MDSCR_EL1 ARM64_SYS_REG(2, 0, 0, 2, 2)
+#define MDSCR_SS (1ULL << 0)
 
 
 /* dbg.lock held unless noted */

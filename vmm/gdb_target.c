@@ -454,12 +454,30 @@ static bool at_hw_stop(struct vm *vm, struct vcpu *v)
            pc == v->dbg.hw_stop_pc;
 }
 
+/* KVM cannot let the guest single-step itself while gdb's breakpoints need guest debugging on
+ * (it clears MDSCR_EL1.SS on entry): say so once when a vCPU is stepping itself */
+static void warn_guest_self_step(struct vm *vm)
+{
+    if (!bp_count(&vm->dbg.bps) && !arm64_hwdebug_active(&vm->dbg.hw))
+        return;
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        uint64_t mdscr = 0;
+        bool ss = !vcpu_get_reg(v, REG_MDSCR_EL1, &mdscr) && (mdscr & MDSCR_SS);
+        if (ss && !v->dbg.warned_self_step)
+            g_warning("vCPU %u is single-stepping itself (MDSCR_EL1.SS): KVM suppresses the "
+                      "guest's own steps while gdb has breakpoints or watchpoints inserted", i);
+        v->dbg.warned_self_step = ss;
+    }
+}
+
 static int t_resume(void *t, const enum gdb_action *act)
 {
     struct vm *vm = t;
 
     pthread_mutex_lock(&vm->dbg.lock);
     vm->dbg.have_stop = false;
+    warn_guest_self_step(vm);
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         uint32_t *insn = NULL;

@@ -44,6 +44,7 @@ struct vcpu_debug {
     bool hw_off;          /* gdb's hardware slots disabled for an internal step past one */
     bool hw_stopped;      /* stopped by one of gdb's hardware breakpoints/watchpoints */
     uint64_t hw_stop_pc;
+    bool warned_self_step; /* told the user this vCPU's own single step is suppressed */
 };
 
 /* Set up before the vCPUs run; wait = --gdb-wait (vCPUs start paused). 0/-errno. */

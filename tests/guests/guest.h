@@ -8,11 +8,22 @@
 #ifndef GUEST_H
 #define GUEST_H
 
+#ifdef QEMU_VIRT
+/* The *-virt.elf variants (lib-virt.S) for QEMU's virt machine, to run the same gdb scripts
+ * against QEMU's gdbstub (tests/nested/peer/): RAM at 0x40000000, a PL011 at 0x9000000 whose
+ * FR.TXFE (offset 0x18, bit 7) stands in for LSR.THRE; DR at offset 0 like THR. */
+#define LOAD_ADDR       0x40080000
+#define UART_BASE       0x09000000
+#define UART_THR        0           /* PL011 UARTDR */
+#define UART_LSR        0x18        /* PL011 UARTFR */
+#define UART_LSR_THRE   7           /* UARTFR.TXFE: transmit FIFO empty */
+#else
 #define LOAD_ADDR       0x80080000
 #define UART_BASE       0x01000000
 #define UART_THR        0           /* transmit holding register (write) */
 #define UART_LSR        5           /* line status register */
 #define UART_LSR_THRE   5           /* bit: transmit holding register empty */
+#endif
 
 #define PSCI_CPU_OFF    0x84000002
 #define PSCI_SYSTEM_OFF 0x84000008

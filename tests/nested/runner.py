@@ -38,6 +38,9 @@ Scenario files (tests/nested/scenarios/NAME.sh) may carry header tags:
   # flag: NAME         create the file NAME in $BRKVM_FLAGS (a script waits for it, e.g. to
                        interrupt the guest once the console showed a result)
   # wait               wait for the background gdb scripts to end
+  # extra-initrd: NAME[,NAME...]  append build/nested/NAME.cpio (built by tests/nested/NAME.sh
+                       when missing, e.g. qemu-peer: Debian's arm64 QEMU under /qemu/) to the
+                       test host's initramfs
 Logs: build/nested/logs/NAME-MODE.log (console lines with host-side timestamps).
 Exit code 0 iff no scenario failed.
 """
@@ -112,6 +115,9 @@ def scenario_tags(name):
                 tags["steps"].append(("flag", m.group(1), 0))
             if re.match(r"#\s*wait\s*$", line):
                 tags["steps"].append(("wait", None, GDB_TIMEOUT))
+            m = re.match(r"#\s*extra-initrd:\s*([\w,.-]+)\s*$", line)
+            if m:
+                tags["extra_initrd"] = m.group(1).split(",")
     return tags
 
 
@@ -130,6 +136,26 @@ def uses_gdb(tags):
     return any(kind in ("gdb", "host", "gdb&") for kind, _, _ in tags["steps"])
 
 
+def host_initrd(scenario):
+    """host-initramfs.cpio, or (tag extra-initrd) a copy with build/nested/NAME.cpio appended"""
+    base = os.path.join(OUT, "host-initramfs.cpio")
+    extra = scenario_tags(scenario).get("extra_initrd")
+    if not extra:
+        return base
+    parts = [base]
+    for name in extra:
+        part = os.path.join(OUT, name + ".cpio")
+        if not os.path.exists(part):
+            subprocess.run([os.path.join(HERE, name + ".sh")], check=True)
+        parts.append(part)
+    path = os.path.join(OUT, "host-initramfs+" + "+".join(extra) + ".cpio")
+    with open(path, "wb") as out:
+        for part in parts:     # concatenated newc archives: the kernel unpacks them in order
+            with open(part, "rb") as f:
+                shutil.copyfileobj(f, out, 1 << 20)
+    return path
+
+
 def qemu_cmd(args, scenario, mode, limit, port=0):
     append = f"console=ttyAMA0 panic=-1 scenario={scenario} scenario.timeout={limit}"
     if scenario_tags(scenario)["console"]:
@@ -139,7 +165,7 @@ def qemu_cmd(args, scenario, mode, limit, port=0):
            "-M", f"virt,virtualization=on,gic-version={MODES[mode][1]}", "-cpu", MODES[mode][0],
            "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
            "-kernel", os.path.join(OUT, "vmlinuz"),
-           "-initrd", os.path.join(OUT, "host-initramfs.cpio")]
+           "-initrd", host_initrd(scenario)]
     if port:
         append += " host.net=1"
         cmd += ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:1234",

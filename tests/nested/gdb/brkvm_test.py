@@ -11,6 +11,11 @@ import gdb
 PORT = os.environ.get("BRKVM_PORT", "1234")
 GUESTS = os.environ.get("BRKVM_GUESTS", "")
 NESTED = os.environ.get("BRKVM_NESTED", "")
+# The peer comparison (tests/nested/peer/) runs the same scripts against another VMM whose
+# guests are variants of ours: BRKVM_GUEST_VARIANT, or a scenario's expect group
+# (?P<guest_variant>...) (BRKVM_VAR_guest_variant), e.g. "virt", makes connect() load
+# NAME-virt.elf for NAME.elf.  Unset (the default), nothing changes.
+GUEST_VARIANT = os.environ.get("BRKVM_GUEST_VARIANT") or os.environ.get("BRKVM_VAR_guest_variant", "")
 _fails = []
 _t0 = time.monotonic()
 
@@ -34,11 +39,21 @@ def run(cmd):
     return out
 
 
+def guest_elf(path):
+    """path, or its GUEST_VARIANT (counter.elf -> counter-virt.elf)"""
+    if GUEST_VARIANT and path.endswith(".elf") and not path.endswith(f"-{GUEST_VARIANT}.elf"):
+        return path[:-4] + f"-{GUEST_VARIANT}.elf"
+    return path
+
+
 def connect(symbols=None, retries=40):
     """target remote, retrying while slirp accepts before the stub listens"""
     if symbols:
-        run(f"file {symbols}")
+        run(f"file {guest_elf(symbols)}")
     run("set architecture aarch64")
+    # every packet crosses slirp and an emulated TCP stack; on a busy machine a step's stop
+    # reply can take longer than gdb's default 2 s, after which gdb and the stub disagree
+    run("set remotetimeout 30")
     for i in range(retries):
         try:
             run(f"target remote 127.0.0.1:{PORT}")
