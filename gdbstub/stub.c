@@ -174,7 +174,7 @@ static void h_xfer_features(struct gdb_stub *s, const char *arg, size_t len)
         reply_str(s, E_INVAL);
         return;
     }
-    xml = gdb_target_xml(annex);
+    xml = gdb_target_xml_features(annex, s->ops->features ? s->ops->features(s->target) : 0);
     if (!xml) {
         reply_str(s, "E00"); /* no such annex */
         return;

@@ -15,6 +15,17 @@ static const char target_xml[] =
     "  <xi:include href=\"brkvm-sysregs.xml\"/>\n"
     "</target>\n";
 
+static const char target_pauth_xml[] =
+    "<?xml version=\"1.0\"?>\n"
+    "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+    "<target version=\"1.0\">\n"
+    "  <architecture>aarch64</architecture>\n"
+    "  <xi:include href=\"aarch64-core.xml\"/>\n"
+    "  <xi:include href=\"aarch64-fpu.xml\"/>\n"
+    "  <xi:include href=\"brkvm-sysregs.xml\"/>\n"
+    "  <xi:include href=\"aarch64-pauth.xml\"/>\n"
+    "</target>\n";
+
 #define XREG(n) "  <reg name=\"x" #n "\" bitsize=\"64\"/>\n"
 
 static const char core_xml[] =
@@ -104,6 +115,35 @@ static const char *build_sysregs_xml(void)
     g_string_append(x, "</feature>\n");
     sysregs_xml = g_string_free(x, FALSE);
     return sysregs_xml;
+}
+
+static char *pauth_xml;
+
+static const char *build_pauth_xml(void)
+{
+    if (!pauth_xml)
+        pauth_xml = g_strdup_printf(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
+            "<feature name=\"org.gnu.gdb.aarch64.pauth\">\n"
+            "  <reg name=\"pauth_dmask\" bitsize=\"64\" regnum=\"%d\"/>\n"
+            "  <reg name=\"pauth_cmask\" bitsize=\"64\" regnum=\"%d\"/>\n"
+            "  <reg name=\"pauth_dmask_high\" bitsize=\"64\" regnum=\"%d\"/>\n"
+            "  <reg name=\"pauth_cmask_high\" bitsize=\"64\" regnum=\"%d\"/>\n"
+            "</feature>\n",
+            GDB_REG_PAUTH_DMASK, GDB_REG_PAUTH_CMASK, GDB_REG_PAUTH_DMASK_HIGH,
+            GDB_REG_PAUTH_CMASK_HIGH);
+    return pauth_xml;
+}
+
+const char *gdb_target_xml_features(const char *annex, unsigned features)
+{
+    if (features & GDB_FEATURE_PAUTH) {
+        if (!strcmp(annex, "target.xml"))
+            return target_pauth_xml;
+        if (!strcmp(annex, "aarch64-pauth.xml"))
+            return build_pauth_xml();
+    }
+    return gdb_target_xml(annex);
 }
 
 const char *gdb_target_xml(const char *annex)

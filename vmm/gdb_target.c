@@ -140,11 +140,44 @@ static bool t_take_stop(void *t, struct gdb_stop *stop)
     return got;
 }
 
-static int read_core(struct vcpu *v, int regno, uint8_t *buf)
+/* The PAC field of pointers for gdb (org.gnu.gdb.aarch64.pauth): bits [54:VA size] (the top
+ * byte is TBI's or, for kernel addresses, a sign extension gdb restores itself); the smaller
+ * of the two halves' VA sizes from TCR_EL1, as Linux's ptrauth_user_pac_mask */
+static int pauth_mask(struct vcpu *v, bool high, uint64_t *mask)
 {
-    uint64_t val, pstate;
+    uint64_t tcr;
+    unsigned t0sz, t1sz, va_bits;
     int r;
 
+    if (!v->vm->pauth)
+        return -ENOENT;
+    if ((r = vcpu_get_reg(v, REG_TCR_EL1, &tcr)))
+        return r;
+    t0sz = tcr & 0x3f;
+    t1sz = (tcr >> 16) & 0x3f;
+    va_bits = 64 - (t0sz > t1sz ? t0sz : t1sz);
+    if (!t0sz || va_bits > 55) /* MMU not set up yet: assume 48-bit VAs */
+        va_bits = 48;
+    /* the kernel's mask (Linux's ptrauth_kernel_pac_mask) also covers bits 63:56 */
+    *mask = (high ? ~0ULL : (1ULL << 55) - 1) & ~((1ULL << va_bits) - 1);
+    return 0;
+}
+
+static unsigned t_features(void *t)
+{
+    return ((struct vm *)t)->pauth ? GDB_FEATURE_PAUTH : 0;
+}
+
+static int read_core(struct vcpu *v, int regno, uint8_t *buf)
+{
+    uint64_t val = 0, pstate;
+    int r;
+
+    if (regno >= GDB_REG_PAUTH_DMASK) {
+        r = pauth_mask(v, regno >= GDB_REG_PAUTH_DMASK_HIGH, &val);
+        memcpy(buf, &val, 8);
+        return r;
+    }
     if (regno >= GDB_REG_SYS0) {
         r = debug_read_sysreg(v, (unsigned)(regno - GDB_REG_SYS0), &val);
         memcpy(buf, &val, 8);
@@ -193,6 +226,8 @@ static int t_write_reg(void *t, int thread, int regno, const uint8_t *buf)
 
     if (!v || !gdb_reg_size(regno))
         return -EINVAL;
+    if (regno >= GDB_REG_PAUTH_DMASK)
+        return -EPERM;
     if (regno >= GDB_REG_SYS0) {
         memcpy(&val, buf, 8);
         return write_sysreg(v, (unsigned)(regno - GDB_REG_SYS0), val);
@@ -548,6 +583,7 @@ const struct gdb_target_ops vm_gdb_target_ops = {
     .attach = t_attach,
     .take_stop = t_take_stop,
     .nr_threads = t_nr_threads,
+    .features = t_features,
     .read_reg = t_read_reg,
     .write_reg = t_write_reg,
     .read_mem = t_read_mem,

@@ -34,7 +34,7 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
 {
     char *mem = NULL, *load_addr = NULL, *loglevel = NULL;
     int cpus = 1;
-    gboolean debug_mmio = FALSE, gdb_wait = FALSE;
+    gboolean debug_mmio = FALSE, gdb_wait = FALSE, no_pauth = FALSE;
     GError *err = NULL;
     GOptionContext *ctx = NULL;
     int ret = -EINVAL;
@@ -82,6 +82,8 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
          "GDB stub on [HOST:]PORT (host defaults to 127.0.0.1) or unix:PATH", "ADDR"},
         {"gdb-wait", 0, 0, G_OPTION_ARG_NONE, &gdb_wait,
          "with --gdb: stop before the first instruction until gdb continues", NULL},
+        {"no-pauth", 0, 0, G_OPTION_ARG_NONE, &no_pauth,
+         "do not offer the guest pointer authentication (offered when the host has it)", NULL},
         {"debug-mmio", 0, 0, G_OPTION_ARG_NONE, &debug_mmio,
          "log guest accesses to unmapped MMIO addresses", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -186,6 +188,7 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
         }
     }
     cfg->gdb_wait = gdb_wait;
+    cfg->no_pauth = no_pauth;
     ret = OPTIONS_OK;
 out:
     if (ret < 0)

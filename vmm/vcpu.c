@@ -36,6 +36,8 @@ int vcpu_init_state(struct vcpu *v)
     init.features[0] = 1U << KVM_ARM_VCPU_PSCI_0_2;
     if (v->id > 0)
         init.features[0] |= 1U << KVM_ARM_VCPU_POWER_OFF;
+    if (v->vm->pauth)
+        init.features[0] |= 1U << KVM_ARM_VCPU_PTRAUTH_ADDRESS | 1U << KVM_ARM_VCPU_PTRAUTH_GENERIC;
     return ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0 ? -errno : 0;
 }
 
@@ -50,6 +52,12 @@ int vcpu_create_all(struct vm *vm, char **msg)
         return r;
     }
     vm->target = preferred.target;
+    /* pointer authentication when the host has both kinds (KVM wants them together) */
+    vm->pauth = !vm->cfg->no_pauth &&
+                ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PTRAUTH_ADDRESS) > 0 &&
+                ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PTRAUTH_GENERIC) > 0;
+    g_info("pointer authentication: %s", vm->pauth ? "on" : vm->cfg->no_pauth ? "off (--no-pauth)"
+                                                                             : "not offered by KVM");
     vm->nr_vcpus = vm->cfg->cpus;
     vm->vcpus = g_new0(struct vcpu, vm->nr_vcpus);
     for (unsigned i = 0; i < vm->nr_vcpus; i++)

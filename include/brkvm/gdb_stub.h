@@ -32,7 +32,9 @@ bool gdb_stub_running(const struct gdb_stub *s);
 /* Physical-address mode (Qbrkvm.PhyMemMode / monitor phys): addresses gdb sends are GPAs. */
 bool gdb_stub_phys_mode(const struct gdb_stub *s);
 
-/* target.xml and its included features, for qXfer:features:read (gdbstub/target_xml.c) */
-const char *gdb_target_xml(const char *annex);
+/* target.xml and its included features, for qXfer:features:read (gdbstub/target_xml.c);
+ * features: GDB_FEATURE_* to include */
+const char *gdb_target_xml_features(const char *annex, unsigned features);
+const char *gdb_target_xml(const char *annex); /* without optional features */
 
 #endif

@@ -35,7 +35,16 @@ enum {
 #define GDB_SYSREG_ONE(n) +1
 enum { GDB_NUM_SYSREGS = 0 GDB_SYSREGS(GDB_SYSREG_ONE) };
 #undef GDB_SYSREG_ONE
-#define GDB_NUM_ALL_REGS (GDB_REG_SYS0 + GDB_NUM_SYSREGS)
+/* gdb's pointer-authentication feature (org.gnu.gdb.aarch64.pauth): the PAC bits of data and
+ * code pointers, which gdb strips (backtraces through PAC-signed return addresses) */
+#define GDB_REG_PAUTH_DMASK (GDB_REG_SYS0 + GDB_NUM_SYSREGS)
+#define GDB_REG_PAUTH_CMASK (GDB_REG_PAUTH_DMASK + 1)
+#define GDB_REG_PAUTH_DMASK_HIGH (GDB_REG_PAUTH_DMASK + 2) /* kernel (upper-half) masks */
+#define GDB_REG_PAUTH_CMASK_HIGH (GDB_REG_PAUTH_DMASK + 3)
+#define GDB_NUM_ALL_REGS (GDB_REG_PAUTH_CMASK_HIGH + 1)
+
+/* optional target description features (gdb_target_ops.features) */
+#define GDB_FEATURE_PAUTH (1U << 0)
 
 /* size in bytes of a register in gdb's numbering, 0 if there is no such register */
 static inline unsigned gdb_reg_size(int regno)
@@ -76,6 +85,8 @@ struct gdb_target_ops {
     /* after the stop notification fired: take the pending stop, false if there is none */
     bool (*take_stop)(void *t, struct gdb_stop *stop);
     int (*nr_threads)(void *t);
+    /* GDB_FEATURE_* the target has (NULL: none) */
+    unsigned (*features)(void *t);
     /* regno in gdb's numbering; buf holds gdb_reg_size(regno) bytes, little endian. 0/-errno */
     int (*read_reg)(void *t, int thread, int regno, uint8_t *buf);
     int (*write_reg)(void *t, int thread, int regno, const uint8_t *buf);

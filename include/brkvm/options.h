@@ -24,6 +24,7 @@ struct brkvm_config {
     bool debug_mmio;    /* log accesses to unmapped MMIO */
     char *gdb;          /* --gdb [HOST:]PORT | unix:PATH: the GDB stub's address */
     bool gdb_wait;      /* --gdb-wait: vCPUs wait for the debugger before the first instruction */
+    bool no_pauth;      /* --no-pauth: no pointer authentication for the guest */
 };
 
 enum options_result {

@@ -39,6 +39,7 @@ struct vm {
     uint64_t ram_base, ram_size;
     size_t run_size;
     uint32_t target; /* KVM_ARM_PREFERRED_TARGET */
+    bool pauth;      /* the vCPUs have pointer authentication (address + generic) */
     /* what boot_prepare loaded, kept for a reset (monitor reset) */
     const uint8_t *boot_kernel, *boot_initrd;
     uint64_t boot_kernel_len, boot_initrd_len;

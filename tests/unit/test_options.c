@@ -31,7 +31,7 @@ static void test_defaults_and_all_flags(void)
 
     g_assert_cmpint(parse("brkvm run --kernel K --initrd I --params console=ttyS0 --mem 1G "
                           "--cpus 4 --dump-dtb D --loglevel debug --load-addr 0x80100000 "
-                          "--debug-mmio", &cfg, &text), ==, OPTIONS_OK);
+                          "--debug-mmio --no-pauth", &cfg, &text), ==, OPTIONS_OK);
     g_assert_cmpstr(cfg.kernel, ==, "K");
     g_assert_cmpstr(cfg.initrd, ==, "I");
     g_assert_cmpstr(cfg.params, ==, "console=ttyS0");
@@ -42,6 +42,7 @@ static void test_defaults_and_all_flags(void)
     g_assert_true(cfg.has_load_addr);
     g_assert_cmpuint(cfg.load_addr, ==, 0x80100000ULL);
     g_assert_true(cfg.debug_mmio);
+    g_assert_true(cfg.no_pauth);
     options_free(&cfg);
 
     g_assert_cmpint(parse("brkvm run -k K -i I -p quiet -m 512 -c 2", &cfg, &text), ==,
