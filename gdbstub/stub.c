@@ -195,6 +195,16 @@ static void h_xfer_features(struct gdb_stub *s, const char *arg, size_t len)
     }
 }
 
+/* qOffsets: gdb relocates the symbol file by the kernel's KASLR slide */
+static void h_offsets(struct gdb_stub *s, const char *arg, size_t len)
+{
+    uint64_t slide;
+
+    if (s->ops->offsets && s->ops->offsets(s->target, &slide) == 0)
+        reply_fmt(s, "Text=%llx;Data=%llx;Bss=%llx", (unsigned long long)slide,
+                  (unsigned long long)slide, (unsigned long long)slide);
+}
+
 static void h_attached(struct gdb_stub *s, const char *arg, size_t len)
 {
     reply_str(s, "1"); /* we attached to a running machine: 'k' is needed to end it */
@@ -658,6 +668,7 @@ static const struct gdb_cmd commands[] = {
     {"QStartNoAckMode", true, h_noack},
     {"qXfer:features:read:", false, h_xfer_features},
     {"qAttached", false, h_attached},
+    {"qOffsets", true, h_offsets},
     {"qC", true, h_current_thread},
     {"qfThreadInfo", true, h_thread_first},
     {"qsThreadInfo", true, h_thread_next},

@@ -30,6 +30,10 @@ int boot_prepare(struct vm *vm, const uint8_t *kernel, uint64_t kernel_len,
     uint64_t *mpidr = g_new(uint64_t, vm->nr_vcpus);
     void *dtb = vm_gpa_to_hva(vm, map->dtb_start, LOADER_DTB_MAX);
     char stdout_path[40];
+    char *bootargs = vm->cfg->no_kaslr
+                         ? g_strdup_printf("%s%snokaslr", vm->cfg->params ? vm->cfg->params : "",
+                                           vm->cfg->params ? " " : "")
+                         : g_strdup(vm->cfg->params);
     int r;
 
     vm->boot_kernel = kernel;
@@ -57,7 +61,9 @@ int boot_prepare(struct vm *vm, const uint8_t *kernel, uint64_t kernel_len,
         .gic_redist_size = vm->gic.redist_size,
         .gic_cpu_base = vm->gic.cpu_base,
         .gic_cpu_size = vm->gic.cpu_size,
-        .bootargs = vm->cfg->params,
+        .bootargs = bootargs,
+        .has_kaslr_seed = vm->cfg->has_kaslr_seed,
+        .kaslr_seed = vm->cfg->kaslr_seed,
         .initrd_start = map->initrd_start,
         .initrd_end = map->initrd_end,
         .stdout_path = stdout_path,
@@ -65,6 +71,7 @@ int boot_prepare(struct vm *vm, const uint8_t *kernel, uint64_t kernel_len,
     };
     r = fdt_build(&m, dtb, LOADER_DTB_MAX);
     g_free(mpidr);
+    g_free(bootargs);
     if (r) {
         *msg = g_strdup_printf("building the device tree: %s", strerror(-r));
         return r;

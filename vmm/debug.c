@@ -334,6 +334,65 @@ int vm_debug_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
     return ret;
 }
 
+struct find_image {
+    uint64_t start, end, kernel_half; /* the image's GPAs; where the kernel half's top starts */
+    uint64_t va, best, ttbr, best_ttbr;
+    bool found;
+};
+
+/* The kernel's text is the largest executable mapping of the image's physical pages in the
+ * upper part of the kernel half (the linear map of all RAM is below it and not executable;
+ * smaller mappings there may reuse freed init pages).  The image is mapped at one offset, so
+ * _text's VA follows from it (it maps from _stext: _text itself need not be mapped). */
+static void find_image_range(void *opaque, const struct arm64_mapping *m)
+{
+    struct find_image *f = opaque;
+
+    if (m->va >= f->kernel_half && m->exec_el1 && m->pa >= f->start && m->pa < f->end &&
+        m->size > f->best) {
+        f->va = m->va - (m->pa - f->start);
+        f->best = m->size;
+        f->best_ttbr = f->ttbr;
+        f->found = true;
+    }
+}
+
+int debug_kernel_text_va(struct vm *vm, uint64_t *va, uint64_t *ttbr1)
+{
+    struct find_image f = {.start = vm->map.kernel_start, .end = vm->map.kernel_end};
+
+    /* every vCPU's TTBR1 candidates: the best (largest) match wins, so the KPTI trampoline's
+     * one executable page (also in the image) loses to the kernel's text */
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        struct arm64_mmu_regs r;
+        uint64_t ttbrs[3];
+
+        if (vcpu_get_reg(v, REG_SCTLR_EL1, &r.sctlr) || vcpu_get_reg(v, REG_TCR_EL1, &r.tcr) ||
+            vcpu_get_reg(v, REG_TTBR0_EL1, &r.ttbr0) || vcpu_get_reg(v, REG_TTBR1_EL1, &r.ttbr1) ||
+            !(r.sctlr & 1))
+            continue;
+        /* the live TTBR1, the kernel's as seen at an EL1 stop, the one after KPTI's trampoline */
+        ttbrs[0] = r.ttbr1;
+        ttbrs[1] = vm->dbg.kernel_ttbr1;
+        ttbrs[2] = (r.ttbr1 & 0x0000fffffffffffeULL) + 2 * tg1_size(r.tcr);
+        for (int k = 0; k < 3; k++) {
+            unsigned va_bits = 64 - ((r.tcr >> 16) & 0x3f);
+            f.kernel_half = ~0ULL << (va_bits - 1);
+            f.ttbr = ttbrs[k];
+            if (ttbrs[k])
+                arm64_enumerate(&r, true, ttbrs[k], read_phys, vm, 1u << 20, find_image_range,
+                                &f);
+        }
+    }
+    if (!f.found)
+        return -ENOENT;
+    *va = f.va;
+    if (ttbr1)
+        *ttbr1 = f.best_ttbr;
+    return 0;
+}
+
 /* ---- the guest's own debug exceptions ---- */
 
 static int reinject(struct vcpu *v, uint32_t esr, bool has_far, uint64_t far)

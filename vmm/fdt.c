@@ -102,6 +102,8 @@ static int add_chosen(void *fdt, const struct fdt_machine *m)
     TRY(fdt_property_string(fdt, "bootargs", m->bootargs ? m->bootargs : ""));
     if (m->stdout_path)
         TRY(fdt_property_string(fdt, "stdout-path", m->stdout_path));
+    if (m->has_kaslr_seed)
+        TRY(fdt_property_u64(fdt, "kaslr-seed", m->kaslr_seed));
     if (m->initrd_end > m->initrd_start) {
         TRY(fdt_property_u64(fdt, "linux,initrd-start", m->initrd_start));
         TRY(fdt_property_u64(fdt, "linux,initrd-end", m->initrd_end));

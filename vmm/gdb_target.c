@@ -574,6 +574,17 @@ static void t_detach(void *t)
     pthread_mutex_unlock(&vm->dbg.lock);
 }
 
+static int t_offsets(void *t, uint64_t *slide)
+{
+    struct vm *vm = t;
+    uint64_t va;
+
+    if (!vm->has_link_text || debug_kernel_text_va(vm, &va, NULL))
+        return -ENOENT;
+    *slide = va - vm->link_text;
+    return 0;
+}
+
 static void t_kill(void *t)
 {
     vm_request_exit(t, 0, "killed from the debugger (gdb 'kill')");
@@ -597,4 +608,5 @@ const struct gdb_target_ops vm_gdb_target_ops = {
     .detach = t_detach,
     .kill = t_kill,
     .monitor = debug_monitor,
+    .offsets = t_offsets,
 };

@@ -6,6 +6,7 @@
 #include <brkvm/log.h>
 #include <brkvm/memmap.h>
 #include <brkvm/size.h>
+#include <brkvm/symbols.h>
 #include <brkvm/term.h>
 #include <brkvm/vm.h>
 
@@ -216,6 +217,16 @@ int main(int argc, char **argv)
                                                     loader_kind_name(payload.kind)));
     if (cfg.initrd && file_map("--initrd", cfg.initrd, cfg.mem_size, &initrd, &msg))
         return fail(EXIT_BAD_INPUT, msg);
+    if (cfg.symbols) {
+        struct file_map syms;
+        if (file_map("--symbols", cfg.symbols, UINT64_MAX, &syms, &msg))
+            return fail(EXIT_BAD_INPUT, msg);
+        r = symbols_text_addr(syms.data, syms.len, &vm->link_text, &why);
+        file_unmap(&syms);
+        if (r)
+            return fail(EXIT_BAD_INPUT, g_strdup_printf("--symbols %s: %s", cfg.symbols, why));
+        vm->has_link_text = true;
+    }
     /* placement first: a kernel or initrd that cannot fit is bad input, found before KVM */
     if (loader_plan(&payload, kernel.len, BRKVM_RAM_BASE, cfg.mem_size, cfg.has_load_addr,
                     cfg.load_addr, initrd.len, &vm->map, &why)) {
@@ -226,9 +237,14 @@ int main(int argc, char **argv)
                     size_format(cfg.mem_size, b, sizeof(b))));
     }
 
+    /* vm_create starts from a clean VM object: keep what was worked out above */
     struct load_map map = vm->map;
+    bool has_link_text = vm->has_link_text;
+    uint64_t link_text = vm->link_text;
     r = vm_create(vm, &cfg, &msg);
     vm->map = map;
+    vm->has_link_text = has_link_text;
+    vm->link_text = link_text;
     if (r)
         return fail(r == -EINVAL || r == -E2BIG ? EXIT_BAD_INPUT : EXIT_GUEST_ERROR, msg);
     if (vcpu_create_all(vm, &msg) || gic_create(vm, &msg) || gic_finalize(vm, &msg) ||

@@ -21,6 +21,11 @@ static const char *help_text =
     "  info mem VA      page-table walk of VA on the current vCPU, level by level\n"
     "  info breakpoints gdb's software breakpoints (GPA, original instruction, hits)\n"
     "                   and hardware breakpoint/watchpoint slots\n"
+    "  info pt [ttbr0|ttbr1|kernel|TABLE]  the stage-1 mappings of the current vCPU (default:\n"
+    "                   both halves; kernel: the kernel's own tables, also at EL0 under KPTI;\n"
+    "                   TABLE: walk that table as TTBR1) as ranges with permissions\n"
+    "  kaslr            where the kernel image runs, its KASLR slide (with --symbols) and the\n"
+    "                   gdb command that applies it\n"
     "  reset            reset the machine (vCPUs, payload, initrd, device tree); the guest\n"
     "                   stays stopped at its first instruction\n"
     "  quit             end brkvm\n";
@@ -173,6 +178,85 @@ static void info_breakpoints(struct vm *vm, GString *out)
                                : "");
 }
 
+static void print_range(void *opaque, const struct arm64_mapping *m)
+{
+    g_string_append_printf(opaque, "  0x%016llx-0x%016llx -> 0x%010llx %8lluK %s %s%s%s attr%u sh%u\n",
+                           (unsigned long long)m->va, (unsigned long long)(m->va + m->size - 1),
+                           (unsigned long long)m->pa, (unsigned long long)(m->size >> 10),
+                           m->writable ? "rw" : "ro", m->user ? "user" : "kern",
+                           m->exec_el1 ? " x-el1" : "", m->exec_el0 ? " x-el0" : "",
+                           m->attr_index, m->shareability);
+}
+
+static void info_pt(struct vcpu *v, const char *arg, GString *out)
+{
+    struct arm64_mmu_regs r;
+    uint64_t table = 0;
+    bool halves[2] = {true, true};
+    char *end;
+
+    if (!strcmp(arg, "ttbr0")) {
+        halves[1] = false;
+    } else if (!strcmp(arg, "kernel")) { /* the kernel's own tables, even at EL0 under KPTI */
+        uint64_t va;
+        if (debug_kernel_text_va(v->vm, &va, &table)) {
+            g_string_append(out, "info pt kernel: the kernel's tables were not found\n");
+            return;
+        }
+        halves[0] = false;
+    } else if (!strcmp(arg, "ttbr1")) {
+        halves[0] = false;
+    } else if (*arg) {
+        table = strtoull(arg, &end, 0);
+        if (*end || !table) {
+            g_string_append(out, "info pt: ttbr0, ttbr1 or a table's guest-physical address\n");
+            return;
+        }
+        halves[0] = false;
+    }
+    if (vcpu_get_reg(v, REG_SCTLR_EL1_ID, &r.sctlr) || vcpu_get_reg(v, REG_TCR_EL1_ID, &r.tcr) ||
+        vcpu_get_reg(v, REG_TTBR0_EL1_ID, &r.ttbr0) || vcpu_get_reg(v, REG_TTBR1_EL1_ID, &r.ttbr1)) {
+        g_string_append(out, "info pt: cannot read the translation registers\n");
+        return;
+    }
+    for (int upper = 0; upper < 2; upper++) {
+        if (!halves[upper])
+            continue;
+        g_string_append_printf(out, "%s (vCPU %u):\n", table ? "table" : upper ? "TTBR1" : "TTBR0",
+                               v->id);
+        int n = arm64_enumerate(&r, upper, table, read_phys, v->vm, 1u << 20, print_range, out);
+        if (n == -EINVAL)
+            g_string_append(out, "  MMU off or this half's walks disabled\n");
+        else if (n == -E2BIG)
+            g_string_append(out, "  ... (stopped after 1M descriptors)\n");
+        else if (n == 0)
+            g_string_append(out, "  no mappings\n");
+    }
+}
+
+static void info_kaslr(struct vm *vm, GString *out)
+{
+    uint64_t va, slide;
+
+    g_string_append_printf(out, "kernel image loaded at GPA 0x%llx\n",
+                           (unsigned long long)vm->map.kernel_start);
+    if (debug_kernel_text_va(vm, &va, NULL)) {
+        g_string_append(out, "not mapped by the kernel yet (stop it later in its boot)\n");
+        return;
+    }
+    g_string_append_printf(out, "running at VA 0x%llx\n", (unsigned long long)va);
+    if (!vm->has_link_text) {
+        g_string_append(out, "link address unknown: start brkvm with --symbols vmlinux (or a "
+                             "System.map) for the slide\n");
+        return;
+    }
+    slide = va - vm->link_text;
+    g_string_append_printf(out, "linked at 0x%llx: KASLR slide 0x%llx\n"
+                                "gdb: symbol-file vmlinux -o 0x%llx\n",
+                           (unsigned long long)vm->link_text, (unsigned long long)slide,
+                           (unsigned long long)slide);
+}
+
 /* after a reset the payload is loaded anew, over gdb's BRKs: plant them again */
 static void replant(struct sw_bp *bp, void *opaque)
 {
@@ -202,6 +286,10 @@ int debug_monitor(void *t, int thread, const char *cmd, void *out_)
         info_mem(v, cmd + 9, out);
     } else if (!strcmp(cmd, "info mem")) {
         g_string_append(out, "info mem VA: the page-table walk of a virtual address\n");
+    } else if (!strcmp(cmd, "info pt") || !strncmp(cmd, "info pt ", 8)) {
+        info_pt(v, cmd[7] ? cmd + 8 : "", out);
+    } else if (!strcmp(cmd, "kaslr")) {
+        info_kaslr(vm, out);
     } else if (!strcmp(cmd, "info breakpoints")) {
         info_breakpoints(vm, out);
     } else if (!strcmp(cmd, "reset")) {

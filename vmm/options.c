@@ -34,7 +34,8 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
 {
     char *mem = NULL, *load_addr = NULL, *loglevel = NULL;
     int cpus = 1;
-    gboolean debug_mmio = FALSE, gdb_wait = FALSE, no_pauth = FALSE;
+    gboolean debug_mmio = FALSE, gdb_wait = FALSE, no_pauth = FALSE, no_kaslr = FALSE;
+    char *kaslr_seed = NULL;
     GError *err = NULL;
     GOptionContext *ctx = NULL;
     int ret = -EINVAL;
@@ -82,6 +83,12 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
          "GDB stub on [HOST:]PORT (host defaults to 127.0.0.1) or unix:PATH", "ADDR"},
         {"gdb-wait", 0, 0, G_OPTION_ARG_NONE, &gdb_wait,
          "with --gdb: stop before the first instruction until gdb continues", NULL},
+        {"symbols", 0, 0, G_OPTION_ARG_FILENAME, &cfg->symbols,
+         "the kernel's symbols (vmlinux or System.map): KASLR slide for gdb (qOffsets)", "FILE"},
+        {"kaslr-seed", 0, 0, G_OPTION_ARG_STRING, &kaslr_seed,
+         "put N in /chosen/kaslr-seed (a reproducible KASLR layout)", "N"},
+        {"no-kaslr", 0, 0, G_OPTION_ARG_NONE, &no_kaslr,
+         "add nokaslr to the kernel command line", NULL},
         {"no-pauth", 0, 0, G_OPTION_ARG_NONE, &no_pauth,
          "do not offer the guest pointer authentication (offered when the host has it)", NULL},
         {"debug-mmio", 0, 0, G_OPTION_ARG_NONE, &debug_mmio,
@@ -189,6 +196,18 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
     }
     cfg->gdb_wait = gdb_wait;
     cfg->no_pauth = no_pauth;
+    cfg->no_kaslr = no_kaslr;
+    if (kaslr_seed) {
+        if (size_parse_u64(kaslr_seed, &cfg->kaslr_seed)) {
+            *out_text = fail("--kaslr-seed %s: not a number", kaslr_seed);
+            goto out;
+        }
+        if (no_kaslr) {
+            *out_text = fail("--kaslr-seed and --no-kaslr contradict each other: use one");
+            goto out;
+        }
+        cfg->has_kaslr_seed = true;
+    }
     ret = OPTIONS_OK;
 out:
     if (ret < 0)
@@ -201,6 +220,7 @@ out:
     g_free(mem);
     g_free(load_addr);
     g_free(loglevel);
+    g_free(kaslr_seed);
     g_clear_error(&err);
     g_option_context_free(ctx);
     return ret;
@@ -233,4 +253,5 @@ void options_free(struct brkvm_config *cfg)
     g_clear_pointer(&cfg->params, g_free);
     g_clear_pointer(&cfg->dump_dtb, g_free);
     g_clear_pointer(&cfg->gdb, g_free);
+    g_clear_pointer(&cfg->symbols, g_free);
 }

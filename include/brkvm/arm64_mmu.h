@@ -65,4 +65,25 @@ int arm64_translate(const struct arm64_mmu_regs *r, uint64_t va, arm64_read_phys
 int arm64_translate_with_ttbr(const struct arm64_mmu_regs *r, uint64_t va, uint64_t ttbr,
                               arm64_read_phys_fn rd, void *opaque, struct arm64_walk *out);
 
+/* A run of virtually and physically contiguous mappings with the same attributes. */
+struct arm64_mapping {
+    uint64_t va, pa, size;
+    bool user, writable, exec_el1, exec_el0;
+    unsigned attr_index; /* MAIR_EL1 index (AttrIndx) */
+    unsigned shareability; /* SH[1:0] */
+};
+
+typedef void (*arm64_mapping_fn)(void *opaque, const struct arm64_mapping *m);
+
+/*
+ * Every valid mapping of one half of the address space (upper: TTBR1, else TTBR0; or the table
+ * at ttbr if nonzero), in ascending VA order, adjacent leaves with contiguous VAs and PAs and
+ * equal attributes merged into one range.  Reads at most max_reads descriptors (a bound on
+ * hostile or looping tables).  Returns the number of ranges, -EINVAL (unsupported or disabled
+ * configuration: MMU off, EPDn set) or -E2BIG (the bound was hit; the ranges so far were given).
+ */
+int arm64_enumerate(const struct arm64_mmu_regs *r, bool upper, uint64_t ttbr,
+                    arm64_read_phys_fn rd, void *opaque, unsigned max_reads, arm64_mapping_fn cb,
+                    void *cb_opaque);
+
 #endif

@@ -64,6 +64,10 @@ int vm_debug_translate(struct vcpu *v, uint64_t va, uint64_t *gpa);
 /* the guest's own armed hardware breakpoints and watchpoints (vCPU 0's debug registers) */
 void debug_guest_hw_armed(struct vm *vm, unsigned *bps, unsigned *wps);
 
+/* the VA at which the kernel runs its image (the Image loaded at map.kernel_start): found in
+ * the kernel's own TTBR1 tables.  0 or -ENOENT. */
+int debug_kernel_text_va(struct vm *vm, uint64_t *va, uint64_t *ttbr1);
+
 /* gdb's system register idx (GDB_SYSREGS order) of v */
 int debug_read_sysreg(struct vcpu *v, unsigned idx, uint64_t *val);
 

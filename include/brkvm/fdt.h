@@ -30,6 +30,8 @@ struct fdt_machine {
     const char *bootargs;  /* may be NULL */
     uint64_t initrd_start, initrd_end; /* 0/0: none */
     const char *stdout_path;           /* e.g. "/uart@1000000", may be NULL */
+    int has_kaslr_seed;                /* /chosen/kaslr-seed */
+    uint64_t kaslr_seed;
     const struct mmio_bus *bus;        /* each device with a dt_node emits itself */
 };
 

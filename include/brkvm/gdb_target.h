@@ -111,6 +111,9 @@ struct gdb_target_ops {
     void (*detach)(void *t);
     /* end the VM (gdb's 'k') */
     void (*kill)(void *t);
+    /* the offset of the running kernel from its link addresses (KASLR slide), for qOffsets:
+     * 0 or -ENOENT (unknown: no symbols, or the kernel's tables are not up yet); NULL: none */
+    int (*offsets)(void *t, uint64_t *slide);
     /* monitor command (qRcmd) with gdb's current thread: append text output to *out (a
      * GString *); 0, or -ENOENT for an unknown command */
     int (*monitor)(void *t, int thread, const char *cmd, void *out);

@@ -25,6 +25,10 @@ struct brkvm_config {
     char *gdb;          /* --gdb [HOST:]PORT | unix:PATH: the GDB stub's address */
     bool gdb_wait;      /* --gdb-wait: vCPUs wait for the debugger before the first instruction */
     bool no_pauth;      /* --no-pauth: no pointer authentication for the guest */
+    char *symbols;      /* --symbols FILE: vmlinux or System.map (the kernel's link addresses) */
+    bool has_kaslr_seed; /* --kaslr-seed N: /chosen/kaslr-seed for reproducible layouts */
+    uint64_t kaslr_seed;
+    bool no_kaslr;      /* --no-kaslr: "nokaslr" on the kernel command line */
 };
 
 enum options_result {

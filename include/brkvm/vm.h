@@ -40,6 +40,8 @@ struct vm {
     size_t run_size;
     uint32_t target; /* KVM_ARM_PREFERRED_TARGET */
     bool pauth;      /* the vCPUs have pointer authentication (address + generic) */
+    bool has_link_text; /* --symbols gave the kernel's link address of _text */
+    uint64_t link_text;
     /* what boot_prepare loaded, kept for a reset (monitor reset) */
     const uint8_t *boot_kernel, *boot_initrd;
     uint64_t boot_kernel_len, boot_initrd_len;

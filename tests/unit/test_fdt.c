@@ -139,6 +139,7 @@ static void test_v3_tree(void)
     g_assert_cmpstr(prop_str(blob, node, "stdout-path"), ==, "/uart@1000000");
     g_assert_cmpuint(prop_u64(blob, node, "linux,initrd-start", 0), ==, 0x8f000000);
     g_assert_cmpuint(prop_u64(blob, node, "linux,initrd-end", 0), ==, 0x8f800123);
+    g_assert_null(fdt_getprop(blob, node, "kaslr-seed", NULL));
 
     /* nothing else at the top level */
     n = 0;
@@ -168,6 +169,20 @@ static void test_v2_tree_and_no_initrd(void)
     g_assert_cmpstr(prop_str(blob, node, "bootargs"), ==, "");
 }
 
+static void test_kaslr_seed(void)
+{
+    struct fdt_machine m;
+    int node;
+
+    setup_bus();
+    m = machine(3);
+    m.has_kaslr_seed = 1;
+    m.kaslr_seed = 0x1234567890abcdefULL;
+    g_assert_cmpint(fdt_build(&m, blob, sizeof(blob)), ==, 0);
+    node = fdt_path_offset(blob, "/chosen");
+    g_assert_cmphex(prop_u64(blob, node, "kaslr-seed", 0), ==, 0x1234567890abcdefULL);
+}
+
 static void test_errors(void)
 {
     struct fdt_machine m;
@@ -187,6 +202,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/fdt/v3-tree", test_v3_tree);
     g_test_add_func("/fdt/v2-tree-no-initrd", test_v2_tree_and_no_initrd);
+    g_test_add_func("/fdt/kaslr-seed", test_kaslr_seed);
     g_test_add_func("/fdt/errors", test_errors);
     return g_test_run();
 }

@@ -45,6 +45,17 @@ static void test_defaults_and_all_flags(void)
     g_assert_true(cfg.no_pauth);
     options_free(&cfg);
 
+    g_assert_cmpint(parse("brkvm run -k K --symbols System.map --kaslr-seed 0x1234", &cfg, &text),
+                    ==, OPTIONS_OK);
+    g_assert_cmpstr(cfg.symbols, ==, "System.map");
+    g_assert_true(cfg.has_kaslr_seed);
+    g_assert_cmphex(cfg.kaslr_seed, ==, 0x1234);
+    g_assert_false(cfg.no_kaslr);
+    options_free(&cfg);
+    g_assert_cmpint(parse("brkvm run -k K --no-kaslr", &cfg, &text), ==, OPTIONS_OK);
+    g_assert_true(cfg.no_kaslr);
+    options_free(&cfg);
+
     g_assert_cmpint(parse("brkvm run -k K -i I -p quiet -m 512 -c 2", &cfg, &text), ==,
                     OPTIONS_OK);
     g_assert_cmpuint(cfg.mem_size, ==, 512ULL << 20);
@@ -88,6 +99,8 @@ static void test_errors(void)
         {"brkvm run -k K --load-addr 0x80080002", "4-byte aligned"},
         {"brkvm run -k K --loglevel loud", "unknown level"},
         {"brkvm run -k", "Missing argument"},
+        {"brkvm run -k K --kaslr-seed x", "--kaslr-seed x: not a number"},
+        {"brkvm run -k K --kaslr-seed 5 --no-kaslr", "contradict"},
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
         struct brkvm_config cfg;

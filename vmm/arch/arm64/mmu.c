@@ -264,3 +264,132 @@ int arm64_translate_with_ttbr(const struct arm64_mmu_regs *r, uint64_t va, uint6
 {
     return translate(r, va, &ttbr, rd, opaque, out);
 }
+
+/* ---- enumeration of all mappings (monitor info pt, finding the kernel image) ---- */
+
+struct enum_state {
+    const struct arm64_mmu_regs *r;
+    const struct walk_params *p;
+    arm64_read_phys_fn rd;
+    void *opaque;
+    unsigned reads, max_reads;
+    bool truncated;
+    bool have;
+    struct arm64_mapping cur;
+    int count;
+    arm64_mapping_fn cb;
+    void *cb_opaque;
+};
+
+static void flush_range(struct enum_state *st)
+{
+    if (st->have) {
+        st->cb(st->cb_opaque, &st->cur);
+        st->count++;
+        st->have = false;
+    }
+}
+
+static bool same_attrs(const struct arm64_mapping *a, const struct arm64_mapping *b)
+{
+    return a->user == b->user && a->writable == b->writable && a->exec_el1 == b->exec_el1 &&
+           a->exec_el0 == b->exec_el0 && a->attr_index == b->attr_index &&
+           a->shareability == b->shareability;
+}
+
+static void add_leaf(struct enum_state *st, const struct arm64_mapping *m)
+{
+    if (st->have && same_attrs(&st->cur, m) && st->cur.va + st->cur.size == m->va &&
+        st->cur.pa + st->cur.size == m->pa) {
+        st->cur.size += m->size;
+        return;
+    }
+    flush_range(st);
+    st->cur = *m;
+    st->have = true;
+}
+
+/* inherited: APTable/XNTable restrictions from the levels above (as in walk) */
+static void enum_table(struct enum_state *st, int level, int start, uint64_t table,
+                       uint64_t va_base, unsigned top_bits, bool no_el0, bool ro, bool pxn,
+                       bool uxn)
+{
+    const struct walk_params *p = st->p;
+    const unsigned stride = p->gran_bits - 3;
+    unsigned shift = p->gran_bits + stride * (unsigned)(3 - level);
+    unsigned width = level == start ? top_bits : stride;
+
+    for (uint64_t idx = 0; idx < (1ULL << width); idx++) {
+        uint64_t desc, va = va_base + (idx << shift);
+
+        if (st->reads >= st->max_reads) {
+            st->truncated = true;
+            return;
+        }
+        st->reads++;
+        if (st->rd(st->opaque, table + idx * 8, &desc) || !(desc & DESC_VALID))
+            continue;
+        if (level < 3 && (desc & DESC_TABLE)) {
+            uint64_t next = desc_oa(p, desc, p->gran_bits);
+            if (next >> p->pa_bits)
+                continue;
+            bool h = !p->hpd;
+            enum_table(st, level + 1, start, next, va, top_bits, no_el0 || (h && (desc & TABLE_AP0)),
+                       ro || (h && (desc & TABLE_AP1)), pxn || (h && (desc & TABLE_PXN)),
+                       uxn || (h && (desc & TABLE_UXN)));
+            if (st->truncated)
+                return;
+            continue;
+        }
+        if (level == 3 ? !(desc & DESC_TABLE) : !block_allowed(p, level))
+            continue;
+        uint64_t oa = desc_oa(p, desc, shift);
+        if (oa >> p->pa_bits)
+            continue;
+        bool ur = (desc & DESC_AP1) && !no_el0, pw = !(desc & DESC_AP2) && !ro;
+        bool wxn = st->r->sctlr & SCTLR_WXN;
+        struct arm64_mapping m = {
+            .va = va, .pa = oa, .size = 1ULL << shift, .user = ur, .writable = pw,
+            .exec_el1 = !((desc & DESC_PXN) || pxn || (ur && pw) || (wxn && pw)),
+            .exec_el0 = !((desc & DESC_UXN) || uxn || (wxn && ur && pw)),
+            .attr_index = field(desc, 4, 2), .shareability = field(desc, 9, 8),
+        };
+        add_leaf(st, &m);
+    }
+}
+
+int arm64_enumerate(const struct arm64_mmu_regs *r, bool upper, uint64_t ttbr,
+                    arm64_read_phys_fn rd, void *opaque, unsigned max_reads, arm64_mapping_fn cb,
+                    void *cb_opaque)
+{
+    struct walk_params p;
+    struct enum_state st = {.r = r, .p = &p, .rd = rd, .opaque = opaque,
+                            .max_reads = max_reads, .cb = cb, .cb_opaque = cb_opaque};
+    uint64_t table, align, va_base;
+    int ret;
+
+    if (!(r->sctlr & SCTLR_M))
+        return -EINVAL;
+    if ((ret = get_params(r->tcr, upper, &p)))
+        return ret;
+    if (p.epd)
+        return -EINVAL;
+    if (!ttbr)
+        ttbr = upper ? r->ttbr1 : r->ttbr0;
+    const unsigned stride = p.gran_bits - 3;
+    const int levels = (int)((p.va_bits - p.gran_bits + stride - 1) / stride);
+    const int start = 4 - levels;
+    unsigned top_bits = p.va_bits - (p.gran_bits + stride * (unsigned)(levels - 1));
+
+    table = ttbr & bits(47, 1);
+    if (p.oa52)
+        table = (table & bits(47, 6)) | ((uint64_t)field(ttbr, 5, 2) << 48);
+    align = 1ULL << (top_bits + 3);
+    if (align < 64)
+        align = 64;
+    table &= ~(align - 1);
+    va_base = upper ? ~0ULL << p.va_bits : 0;
+    enum_table(&st, start, start, table, va_base, top_bits, false, false, false, false);
+    flush_range(&st);
+    return st.truncated ? -E2BIG : st.count;
+}

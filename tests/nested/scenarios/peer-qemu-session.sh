@@ -1,0 +1,21 @@
+# peer-qemu-session - the brkvm-vs-QEMU gdbstub comparison (tests/nested/peer/FEATURES.md):
+# session handling: attach to a running guest, Ctrl-C, detach/reattach, a second client, kill (peer_session.py)
+# against Debian's arm64 QEMU (-enable-kvm -s) in the test host, guest forever-virt.elf.
+# Passes when the gdb script ran to its end: its PEER-FEATURE lines are the measurements.
+# timeout: 200
+# modes: vhe
+# extra-initrd: qemu-peer
+# expect: PEER-TARGET (?P<peer>qemu) guest=(?P<guest_variant>virt)
+# expect: GUEST-SESSION counter=
+# gdb: peer_session.py
+. /scenarios/lib.sh
+. /qemu/lib.sh
+echo "PEER-TARGET qemu guest=virt"
+RUN_LIMIT=190
+t0=$(cut -d' ' -f1 /proc/uptime)
+run_qemu /tmp/out -kernel $GUESTS/forever-virt.elf -s
+T=$(awk -v a="$t0" '{print $1 - a}' /proc/uptime)
+echo "PEER-TIME vmm ran $T s"
+expect_line /tmp/out GUEST-EXCEPTION && echo "PEER-FEATURE guest-exception | the guest took an unexpected exception | no | $(grep -m1 GUEST-EXCEPTION /tmp/out | tr -d '\r')"
+echo "PEER-FEATURE kill-exit | the VMM after gdb's kill | info | exit code $RC after $T s"
+ok "peer_session against qemu"

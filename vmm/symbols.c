@@ -1,0 +1,80 @@
+/* symbols.c - the link address of the kernel's _text from a vmlinux or a System.map */
+#include <brkvm/symbols.h>
+
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int from_elf(const uint8_t *b, size_t len, uint64_t *text, const char **why)
+{
+    Elf64_Ehdr eh;
+
+    if (len < sizeof(eh)) {
+        *why = "a truncated ELF file";
+        return -ENOEXEC;
+    }
+    memcpy(&eh, b, sizeof(eh));
+    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_shentsize != sizeof(Elf64_Shdr) ||
+        eh.e_shoff > len || (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr) > len - eh.e_shoff) {
+        *why = "an ELF file without readable section headers";
+        return -ENOEXEC;
+    }
+    for (unsigned i = 0; i < eh.e_shnum; i++) {
+        Elf64_Shdr sh, strsh;
+        memcpy(&sh, b + eh.e_shoff + i * sizeof(sh), sizeof(sh));
+        if (sh.sh_type != SHT_SYMTAB || sh.sh_link >= eh.e_shnum ||
+            sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_offset > len ||
+            sh.sh_size > len - sh.sh_offset)
+            continue;
+        memcpy(&strsh, b + eh.e_shoff + sh.sh_link * sizeof(strsh), sizeof(strsh));
+        if (strsh.sh_offset > len || strsh.sh_size > len - strsh.sh_offset)
+            continue;
+        for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh.sh_size; off += sizeof(Elf64_Sym)) {
+            Elf64_Sym sym;
+            memcpy(&sym, b + sh.sh_offset + off, sizeof(sym));
+            if (sym.st_name + sizeof("_text") <= strsh.sh_size &&
+                !memcmp(b + strsh.sh_offset + sym.st_name, "_text", sizeof("_text"))) {
+                *text = sym.st_value;
+                return 0;
+            }
+        }
+    }
+    *why = "no _text in the ELF file's symbol table (a vmlinux with symbols is needed)";
+    return -ENOENT;
+}
+
+static int from_system_map(const uint8_t *b, size_t len, uint64_t *text, const char **why)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        size_t e = i;
+        while (e < len && b[e] != '\n')
+            e++;
+        /* ADDRESS TYPE NAME */
+        char line[256];
+        size_t n = e - i < sizeof(line) - 1 ? e - i : sizeof(line) - 1;
+        memcpy(line, b + i, n);
+        line[n] = 0;
+        char *end;
+        unsigned long long addr = strtoull(line, &end, 16);
+        if (end != line && end[0] == ' ' && end[1] && end[2] == ' ' && !strcmp(end + 3, "_text")) {
+            *text = addr;
+            return 0;
+        }
+        i = e + 1;
+    }
+    *why = "no \"ADDRESS T _text\" line: not a System.map of a kernel";
+    return -ENOENT;
+}
+
+int symbols_text_addr(const uint8_t *buf, size_t len, uint64_t *text, const char **why)
+{
+    if (len >= 4 && !memcmp(buf, ELFMAG, SELFMAG))
+        return from_elf(buf, len, text, why);
+    if (len >= 17 && strchr("0123456789abcdefABCDEF", buf[0]))
+        return from_system_map(buf, len, text, why);
+    *why = "neither an ELF file (vmlinux) nor a System.map";
+    return -ENOEXEC;
+}
