@@ -108,6 +108,26 @@ void bp_clear(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gp
     }
 }
 
+unsigned bp_replant(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gpa),
+                    void *opaque)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    unsigned n = 0;
+
+    g_hash_table_iter_init(&it, t->map);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        struct sw_bp *bp = v;
+        uint32_t *insn = insn_of(opaque, bp->gpa);
+        if (insn && *insn != A64_BRK0) {
+            bp->orig = *insn;
+            *insn = A64_BRK0;
+            n++;
+        }
+    }
+    return n;
+}
+
 /* the breakpoints whose word overlaps [gpa, gpa+len), len > 0: at most len/4 + 2 candidates;
  * offsets from the first word, so the top of the address space does not wrap the bound */
 #define FOR_EACH_OVERLAP(t, gpa, len, bp)                                                          \

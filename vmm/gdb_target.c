@@ -489,6 +489,19 @@ static bool at_hw_stop(struct vm *vm, struct vcpu *v)
            pc == v->dbg.hw_stop_pc;
 }
 
+static uint32_t *insn_of(void *opaque, uint64_t gpa)
+{
+    return vm_gpa_to_hva(opaque, gpa, 4);
+}
+
+/* make the instruction fetches of every vCPU see a breakpoint's word */
+static void flush_bp(struct sw_bp *bp, void *opaque)
+{
+    char *p = vm_gpa_to_hva(opaque, bp->gpa, 4);
+    if (p)
+        __builtin___clear_cache(p, p + 4);
+}
+
 /* KVM cannot let the guest single-step itself while gdb's breakpoints need guest debugging on
  * (it clears MDSCR_EL1.SS on entry): say so once when a vCPU is stepping itself */
 static void warn_guest_self_step(struct vm *vm)
@@ -513,6 +526,12 @@ static int t_resume(void *t, const enum gdb_action *act)
     pthread_mutex_lock(&vm->dbg.lock);
     vm->dbg.have_stop = false;
     warn_guest_self_step(vm);
+    unsigned n = bp_replant(&vm->dbg.bps, insn_of, vm);
+    if (n) {
+        g_info("the guest rewrote %u breakpointed instruction(s): planted again over the new code",
+               n);
+        bp_foreach(&vm->dbg.bps, flush_bp, vm);
+    }
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
         uint32_t *insn = NULL;
@@ -550,10 +569,6 @@ static void t_interrupt(void *t)
     pthread_mutex_unlock(&vm->dbg.lock);
 }
 
-static uint32_t *insn_of(void *opaque, uint64_t gpa)
-{
-    return vm_gpa_to_hva(opaque, gpa, 4);
-}
 
 static void t_detach(void *t)
 {

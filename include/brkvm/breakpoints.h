@@ -39,6 +39,13 @@ void bp_foreach(struct bp_table *t, void (*fn)(struct sw_bp *bp, void *opaque), 
 /* Remove all: for each, insn_of(gpa) gives the word (NULL if gone); originals restored if BRK. */
 void bp_clear(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gpa), void *opaque);
 
+/* The guest may rewrite its own text (alternatives, jump labels, static calls, ftrace, a JIT)
+ * over a planted BRK.  For each breakpoint whose word is no longer our BRK: the new instruction
+ * is what the breakpoint guards now, so it becomes the original and the BRK goes back.  Call with
+ * every vCPU stopped, before they run.  Returns how many were planted again. */
+unsigned bp_replant(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gpa),
+                    void *opaque);
+
 /* Memory as gdb should see it: in buf (bytes of guest-physical [gpa, gpa+len)), put back the
  * original bytes of each breakpoint whose BRK is there.  Returns how many were patched. */
 unsigned bp_shadow_read(struct bp_table *t, uint64_t gpa, uint8_t *buf, size_t len);

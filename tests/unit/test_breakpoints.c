@@ -371,12 +371,34 @@ static void test_shadow_write(void)
     bp_table_destroy(&t);
 }
 
+/* the guest rewrote breakpointed words: the new code becomes the original, the BRK goes back,
+ * and removing the breakpoint later leaves the new code */
+static void test_replant(void)
+{
+    struct ram r;
+    struct bp_table t;
+
+    ram_init(&r);
+    bp_table_init(&t);
+    g_assert_cmpint(bp_insert(&t, gpa_of(2), word(&r, gpa_of(2))), ==, 0);
+    g_assert_cmpint(bp_insert(&t, gpa_of(5), word(&r, gpa_of(5))), ==, 0);
+    g_assert_cmpuint(bp_replant(&t, insn_of, &r), ==, 0); /* nothing rewritten */
+    *word(&r, gpa_of(5)) = 0xd2800040; /* the guest patches in mov x0, #2 */
+    g_assert_cmpuint(bp_replant(&t, insn_of, &r), ==, 1);
+    g_assert_cmphex(*word(&r, gpa_of(5)), ==, A64_BRK0);
+    g_assert_cmphex(bp_find(&t, gpa_of(5))->orig, ==, 0xd2800040);
+    g_assert_cmpint(bp_remove(&t, gpa_of(5), word(&r, gpa_of(5))), ==, 0);
+    g_assert_cmphex(*word(&r, gpa_of(5)), ==, 0xd2800040);
+    bp_table_destroy(&t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     /* a failing case is reported ("not ok") and the other cases still run */
     g_test_set_nonfatal_assertions();
     g_test_add_func("/breakpoints/insert-remove", test_insert_remove);
+    g_test_add_func("/breakpoints/replant", test_replant);
     g_test_add_func("/breakpoints/refcount", test_refcount);
     g_test_add_func("/breakpoints/guest-rewrote", test_guest_rewrote);
     g_test_add_func("/breakpoints/foreach-clear", test_foreach_clear);
