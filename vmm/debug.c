@@ -285,7 +285,7 @@ static uint64_t tg1_size(uint64_t tcr)
     }
 }
 
-int vm_debug_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
+static int walk_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
 {
     struct vm *vm = v->vm;
     struct arm64_mmu_regs r;
@@ -331,6 +331,20 @@ int vm_debug_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
         *gpa = w.pa;
         return 0;
     }
+    return ret;
+}
+
+/* Page tables first; when they do not map va (the MMU is still off, or not this part yet), the
+ * load map: a kernel or ELF address at its link address is where brkvm loaded it.  So a
+ * breakpoint on start_kernel set before the first instruction lands on the right word. */
+int vm_debug_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
+{
+    struct vm *vm = v->vm;
+    int ret = walk_translate(v, va, gpa);
+
+    if (ret && !loader_va_to_gpa(&vm->boot_payload, &vm->map, vm->has_link_text, vm->link_text,
+                                 va, gpa))
+        return 0;
     return ret;
 }
 

@@ -101,7 +101,7 @@ static int probe_elf(const uint8_t *b, size_t len, struct payload *p, const char
         if (h.e_entry >= ph.p_vaddr && h.e_entry - ph.p_vaddr < ph.p_memsz)
             p->entry = h.e_entry - ph.p_vaddr + ph.p_paddr;
         p->seg[p->nr_segments++] = (struct load_segment){
-            .gpa = ph.p_paddr, .file_offset = ph.p_offset,
+            .gpa = ph.p_paddr, .va = ph.p_vaddr, .file_offset = ph.p_offset,
             .file_size = ph.p_filesz, .mem_size = ph.p_memsz,
         };
     }
@@ -237,4 +237,29 @@ void loader_copy(const struct payload *p, const uint8_t *file, uint64_t file_len
         memcpy(dst, file + s->file_offset, s->file_size);
         memset(dst + s->file_size, 0, s->mem_size - s->file_size);
     }
+}
+
+int loader_va_to_gpa(const struct payload *p, const struct load_map *map, int has_link_text,
+                     uint64_t link_text, uint64_t va, uint64_t *gpa)
+{
+    switch (p->kind) {
+    case PAYLOAD_ELF:
+        for (unsigned i = 0; i < p->nr_segments; i++) {
+            const struct load_segment *s = &p->seg[i];
+            if (va - s->va < s->mem_size) {
+                *gpa = s->gpa + (va - s->va);
+                return 0;
+            }
+        }
+        return -ENOENT;
+    case PAYLOAD_IMAGE:
+        if (has_link_text && va - link_text < map->kernel_end - map->kernel_start) {
+            *gpa = map->kernel_start + (va - link_text);
+            return 0;
+        }
+        return -ENOENT;
+    case PAYLOAD_FLAT:
+        break;
+    }
+    return -ENOENT;
 }

@@ -25,6 +25,7 @@ struct arm64_image_header {
 
 struct load_segment {
     uint64_t gpa;          /* where it goes in guest-physical memory */
+    uint64_t va;           /* the virtual address it is linked at (ELF p_vaddr) */
     uint64_t file_offset;  /* where its bytes are in the file */
     uint64_t file_size;    /* bytes copied from the file */
     uint64_t mem_size;     /* bytes occupied (rest zeroed) */
@@ -66,6 +67,15 @@ int loader_probe(const uint8_t *buf, size_t len, struct payload *p, const char *
 int loader_plan(const struct payload *p, uint64_t file_len, uint64_t ram_base, uint64_t ram_size,
                 int has_load_addr, uint64_t load_addr, uint64_t initrd_size,
                 struct load_map *map, const char **why);
+
+/*
+ * The guest-physical address the payload's link-time virtual address va was loaded at, from the
+ * load map alone (no page tables: for breakpoints set before the guest's MMU is on).  ELF: the
+ * PT_LOAD segment holding p_vaddr; Image: the kernel's link address of _text (link_text, from
+ * --symbols; has_link_text 0: unknown) maps to where the Image was loaded.  0 or -ENOENT.
+ */
+int loader_va_to_gpa(const struct payload *p, const struct load_map *map, int has_link_text,
+                     uint64_t link_text, uint64_t va, uint64_t *gpa);
 
 /* Copy the payload's bytes into guest RAM (ram = host view of ram_base) as planned. */
 void loader_copy(const struct payload *p, const uint8_t *file, uint64_t file_len,

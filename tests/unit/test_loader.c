@@ -211,6 +211,38 @@ static void test_initrd_placement(void)
     g_free(b);
 }
 
+static void test_va_to_gpa(void)
+{
+    struct payload p;
+    struct load_map m;
+    const char *why;
+    uint64_t gpa;
+    size_t len;
+    /* an ELF linked in the upper half, loaded low: p_vaddr != p_paddr */
+    uint8_t *b = make_elf(&len, EM_AARCH64, 0xffff000080080000ULL, RAM + 0x80000,
+                          RAM + 0x80000, 0x2000);
+
+    g_assert_cmpint(loader_probe(b, len, &p, &why), ==, 0);
+    g_assert_cmpint(loader_plan(&p, len, RAM, 32 * MB, 0, 0, 0, &m, &why), ==, 0);
+    g_assert_cmpint(loader_va_to_gpa(&p, &m, 0, 0, 0xffff000080081234ULL, &gpa), ==, 0);
+    g_assert_cmphex(gpa, ==, RAM + 0x81234);
+    g_assert_cmpint(loader_va_to_gpa(&p, &m, 0, 0, 0xffff000080082000ULL, &gpa), ==, -ENOENT);
+    g_assert_cmpint(loader_va_to_gpa(&p, &m, 0, 0, 0xffff00008007fffcULL, &gpa), ==, -ENOENT);
+    g_free(b);
+
+    /* an Image: only with the link address of _text (from --symbols) */
+    b = make_image(4096, 0, 0x2000000, 0);
+    g_assert_cmpint(loader_probe(b, 4096, &p, &why), ==, 0);
+    g_assert_cmpint(loader_plan(&p, 4096, RAM, 256 * MB, 0, 0, 0, &m, &why), ==, 0);
+    g_assert_cmpint(loader_va_to_gpa(&p, &m, 0, 0, 0xffff800008000000ULL, &gpa), ==, -ENOENT);
+    g_assert_cmpint(loader_va_to_gpa(&p, &m, 1, 0xffff800008000000ULL, 0xffff800008a1b2c0ULL,
+                                     &gpa), ==, 0);
+    g_assert_cmphex(gpa, ==, RAM + 0xa1b2c0);
+    g_assert_cmpint(loader_va_to_gpa(&p, &m, 1, 0xffff800008000000ULL, 0xffff80000a000000ULL,
+                                     &gpa), ==, -ENOENT); /* past image_size */
+    g_free(b);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -219,5 +251,6 @@ int main(int argc, char **argv)
     g_test_add_func("/loader/elf", test_elf);
     g_test_add_func("/loader/flat-and-refusals", test_flat_and_refusals);
     g_test_add_func("/loader/initrd-placement", test_initrd_placement);
+    g_test_add_func("/loader/va-to-gpa", test_va_to_gpa);
     return g_test_run();
 }
