@@ -51,6 +51,7 @@ static const struct {
     {ARM64_SYS_REG(3, 0, 0, 7, 1), false}, /* ID_AA64MMFR1_EL1 */
     {ARM64_SYS_REG(3, 0, 0, 7, 2), false}, /* ID_AA64MMFR2_EL1 */
     {REG_EL_PSEUDO, false},                /* el */
+    {REG_SP_EL0, true},                    /* SP_EL0: sp_el0 as Linux's scripts/gdb name it */
 };
 _Static_assert(sizeof(sysregs) / sizeof(sysregs[0]) == GDB_NUM_SYSREGS,
                "sysregs[] must follow GDB_SYSREGS");

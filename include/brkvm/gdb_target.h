@@ -23,14 +23,15 @@ enum {
 };
 
 /* The system-register feature (org.brkvm.aarch64.sysregs), in gdb's numbering from
- * GDB_REG_SYS0, all 64 bits.  "el" is the current exception level decoded from PSTATE. */
+ * GDB_REG_SYS0, all 64 bits.  "el" is the current exception level decoded from PSTATE;
+ * "SP_EL0" is sp_el0 under the name Linux's gdb scripts read ($lx_current on arm64). */
 #define GDB_SYSREGS(X)                                                                             \
     X(sctlr_el1) X(tcr_el1) X(ttbr0_el1) X(ttbr1_el1) X(mair_el1) X(vbar_el1) X(esr_el1)           \
     X(far_el1) X(elr_el1) X(spsr_el1) X(sp_el0) X(sp_el1) X(tpidr_el0) X(tpidrro_el0)             \
     X(tpidr_el1) X(contextidr_el1) X(mdscr_el1) X(cntvct_el0) X(cntv_ctl_el0) X(cntv_cval_el0)    \
     X(mpidr_el1) X(midr_el1) X(id_aa64pfr0_el1) X(id_aa64pfr1_el1) X(id_aa64dfr0_el1)             \
     X(id_aa64isar0_el1) X(id_aa64isar1_el1) X(id_aa64mmfr0_el1) X(id_aa64mmfr1_el1)               \
-    X(id_aa64mmfr2_el1) X(el)
+    X(id_aa64mmfr2_el1) X(el) X(SP_EL0)
 
 #define GDB_SYSREG_ONE(n) +1
 enum { GDB_NUM_SYSREGS = 0 GDB_SYSREGS(GDB_SYSREG_ONE) };

@@ -753,9 +753,9 @@ static void test_reg_single(void)
                                GDB_REG_V0 + 31, GDB_REG_FPSR, GDB_REG_FPCR, GDB_REG_SYS0,
                                GDB_NUM_ALL_REGS - 1};
     static const struct req_reply errors[] = {
-        {"p67", "E45"},   {"p100", "E45"}, {"pffffffffffffffff", "E45"},
+        {"p68", "E45"},   {"p100", "E45"}, {"pffffffffffffffff", "E45"},
         {"p", "E22"},     {"pzz", "E22"},  {"p1x", "E22"},
-        {"P67=0000000000000000", "E22"}, {"P0", "E22"}, {"P0=", "E22"}, {"P=00", "E22"},
+        {"P68=0000000000000000", "E22"}, {"P0", "E22"}, {"P0=", "E22"}, {"P=00", "E22"},
         {"P21=0102", "E22"},      /* cpsr is 4 bytes */
         {"P21=010203040506", "E22"},
         {"P0=010203040506070", "E22"},

@@ -26,6 +26,7 @@ check(int(gdb.parse_and_eval("$el")) == 1, "$el = 1")
 midr = reg("midr_el1")
 check(midr != 0, f"MIDR_EL1 readable ({midr:#x})")
 check(reg("mpidr_el1") & 0xff == 0, "MPIDR_EL1 of vCPU 0")
+check(reg("SP_EL0") == reg("sp_el0"), "$SP_EL0 (as Linux's gdb scripts read it) = $sp_el0")
 run("set $tpidr_el1 = 0x1234abcd")
 check(reg("tpidr_el1") == 0x1234abcd, "TPIDR_EL1 written and read back")
 try:
