@@ -1457,6 +1457,185 @@ static void test_monitor_none(void)
     ctx_free(c);
 }
 
+/* ==== LLDB's packets (gdbstub/lldb.c), and the packet sequence Debian's lldb-15 sends
+ * (recorded with `log enable gdb-remote packets`) replayed through the whole stub ==== */
+
+/* ---- qHostInfo / qProcessInfo ---- */
+
+/* "key:value;key:value;" -> a table; every pair must end with ';', no key twice */
+static GHashTable *parse_keys(const char *reply)
+{
+    GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    const char *p = reply;
+
+    g_assert_cmpuint(strlen(reply), >, 0);
+    while (*p) {
+        const char *colon = strchr(p, ':'), *semi = strchr(p, ';');
+        g_assert_nonnull(colon);
+        g_assert_nonnull(semi);
+        g_assert_true(colon < semi);
+        char *key = g_strndup(p, colon - p);
+        g_assert_false(g_hash_table_contains(h, key));
+        g_hash_table_insert(h, key, g_strndup(colon + 1, semi - colon - 1));
+        p = semi + 1;
+    }
+    return h;
+}
+
+/* the triple is hex-encoded ASCII; the OS must stay unknown ("none"), see lldb.c */
+static void check_target_keys(GHashTable *h)
+{
+    const char *hex = g_hash_table_lookup(h, "triple");
+    char triple[64] = {0};
+
+    g_assert_nonnull(hex);
+    g_assert_cmpint(gdb_hex_decode(hex, strlen(hex), (uint8_t *)triple, sizeof(triple) - 1), >, 0);
+    g_assert_cmpstr(triple, ==, "aarch64-unknown-none");
+    g_assert_cmpstr(g_hash_table_lookup(h, "ptrsize"), ==, "8");
+    g_assert_cmpstr(g_hash_table_lookup(h, "endian"), ==, "little");
+}
+
+static void test_lldb_host_info(void)
+{
+    struct ctx *c = ctx_new(1);
+    GHashTable *h = parse_keys(xchg(c, "qHostInfo"));
+
+    check_target_keys(h);
+    g_assert_cmpuint(g_hash_table_size(h), ==, 3);
+    g_hash_table_unref(h);
+    /* exact match only: a longer packet is unknown */
+    g_assert_cmpstr(xchg(c, "qHostInfoX"), ==, "");
+    g_assert_cmpstr(xchg(c, "qHostInfo:1"), ==, "");
+    ctx_free(c);
+}
+
+static void test_lldb_process_info(void)
+{
+    struct ctx *c = ctx_new(2);
+    GHashTable *h = parse_keys(xchg(c, "qProcessInfo"));
+
+    check_target_keys(h);
+    g_assert_cmpstr(g_hash_table_lookup(h, "pid"), ==, "1"); /* the VM; threads are vCPUs */
+    g_assert_cmpuint(g_hash_table_size(h), ==, 4);
+    g_hash_table_unref(h);
+    g_assert_cmpstr(xchg(c, "qProcessInfoPID:1"), ==, "");
+    ctx_free(c);
+}
+
+/* LLDB's other extensions: the empty reply, so LLDB uses gdb's packets instead.
+ * QThreadSuffixSupported in particular must not be accepted (p/P would get ";thread:N;"). */
+static void test_lldb_unsupported(void)
+{
+    static const char *const pkts[] = {
+        "QThreadSuffixSupported",
+        "QListThreadsInStopReply",
+        "qVAttachOrWaitSupported",
+        "QEnableErrorStrings",
+        "qStructuredDataPlugins",
+        "qShlibInfoAddr",
+        "qMemoryRegionInfo:80080000",
+        "jThreadsInfo",
+        "jThreadExtendedInfo:",
+        "x0,0",
+        "x80000000,4",
+        "qOffsets",
+        "qThreadStopInfo1",
+        "qRegisterInfo0",
+        "qGetWorkingDir",
+    };
+    struct ctx *c = ctx_new(1);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(pkts); i++) {
+        g_test_message("%s", pkts[i]);
+        g_assert_cmpstr(xchg(c, pkts[i]), ==, "");
+    }
+    /* the registers are still read the gdb way after all those */
+    g_assert_cmpstr(xchg(c, "Hg1"), ==, "OK");
+    g_assert_cmpuint(strlen(xchg(c, "p20")), ==, 16);
+    ctx_free(c);
+}
+
+/* ---- lldb-15's session, as recorded against brkvm ---- */
+
+static void lldb_stop(struct ctx *c, int thread, enum gdb_stop_reason why, const char *want_in)
+{
+    struct gdb_stop st = {.thread = thread, .reason = why};
+    char *r;
+
+    gdb_stub_stopped(c->s, &st);
+    g_assert_false(gdb_stub_running(c->s));
+    r = take_packet(c, &(size_t){0});
+    g_assert_nonnull(r);
+    g_assert_true(g_str_has_prefix(r, "T05"));
+    g_assert_nonnull(strstr(r, want_in));
+    g_free(r);
+    g_assert_cmpuint(c->out->len, ==, 0);
+}
+
+static void test_lldb_session(void)
+{
+    struct ctx *c = ctx_new(2);
+    char *pc = hex_of(c->f.regs[1][GDB_REG_PC], 8);
+    char *cpsr = hex_of(c->f.regs[1][GDB_REG_CPSR], 4);
+    char *mem = hex_of(c->f.mem + 0x1c, 4);
+    const char *r;
+
+    /* connect */
+    g_assert_cmpstr(xchg(c, "QStartNoAckMode"), ==, "OK");
+    c->noack = true;
+    r = xchg(c, "qSupported:xmlRegisters=i386,arm,mips,arc;multiprocess+;fork-events+;"
+                "vfork-events+");
+    g_assert_nonnull(strstr(r, "qXfer:features:read+")); /* LLDB then reads target.xml */
+    g_assert_null(strstr(r, "multiprocess+"));           /* plain thread ids, no pPID.TID */
+    g_assert_cmpstr(xchg(c, "QThreadSuffixSupported"), ==, "");
+    g_assert_cmpstr(xchg(c, "QListThreadsInStopReply"), ==, "");
+    g_assert_true(g_str_has_prefix(xchg(c, "qHostInfo"), "triple:"));
+    g_assert_cmpstr(xchg(c, "vCont?"), ==, "vCont;c;C;s;S");
+    g_assert_cmpstr(xchg(c, "qVAttachOrWaitSupported"), ==, "");
+    g_assert_cmpstr(xchg(c, "QEnableErrorStrings"), ==, "");
+    g_assert_true(g_str_has_prefix(xchg(c, "qProcessInfo"), "pid:1;"));
+    g_assert_cmpstr(xchg(c, "qC"), ==, "QC1");
+    g_assert_true(g_str_has_prefix(xchg(c, "?"), "T05"));
+    g_assert_true(g_str_has_prefix(xchg(c, "qXfer:features:read:target.xml:0,ffff"), "l<?xml"));
+    g_assert_cmpstr(xchg(c, "Hg1"), ==, "OK");
+    g_assert_cmpstr(xchg(c, "qfThreadInfo"), ==, "m1,2");
+    g_assert_cmpstr(xchg(c, "qsThreadInfo"), ==, "l");
+    /* register read x0 pc cpsr: one p each, LLDB's numbers = gdb's (target.xml order) */
+    g_assert_cmpuint(strlen(xchg(c, "p0")), ==, 16);
+    g_assert_cmpstr(xchg(c, "p20"), ==, pc);
+    g_assert_cmpstr(xchg(c, "p21"), ==, cpsr);
+    /* memory read: x probed once, then m */
+    g_assert_cmpstr(xchg(c, "x0,0"), ==, "");
+    g_assert_cmpstr(xchg(c, "m4000001c,4"), ==, mem);
+    /* breakpoint set + continue, stop at it */
+    g_assert_cmpstr(xchg(c, "Z0,4000001c,4"), ==, "OK");
+    g_assert_cmpint(c->f.nbps, ==, 1);
+    send_resume(c, "c");
+    g_assert_cmpint(c->f.act[0], ==, GDB_ACT_CONT);
+    g_assert_cmpint(c->f.act[1], ==, GDB_ACT_CONT);
+    lldb_stop(c, 1, GDB_STOP_SWBREAK, "swbreak:;");
+    /* si from the breakpoint: LLDB lifts it and steps thread 1 alone */
+    g_assert_cmpstr(xchg(c, "Hg1"), ==, "OK");
+    g_assert_cmpstr(xchg(c, "z0,4000001c,4"), ==, "OK");
+    send_resume(c, "vCont;s:0001");
+    g_assert_cmpint(c->f.act[0], ==, GDB_ACT_STEP);
+    g_assert_cmpint(c->f.act[1], ==, GDB_ACT_STOP);
+    lldb_stop(c, 1, GDB_STOP_STEP, "thread:1;");
+    g_assert_cmpstr(xchg(c, "Z0,4000001c,4"), ==, "OK");
+    /* process detach */
+    send_payload(c, "D", 1);
+    g_assert_cmpint(c->status, ==, GDB_STUB_DETACHED);
+    r = take_packet(c, &(size_t){0});
+    g_assert_cmpstr(r, ==, "OK");
+    g_free((char *)r);
+    g_assert_cmpint(c->f.detaches, ==, 1);
+    g_assert_cmpint(c->f.kills, ==, 0);
+    g_free(pc);
+    g_free(cpsr);
+    g_free(mem);
+    ctx_free(c);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1479,5 +1658,9 @@ int main(int argc, char **argv)
     g_test_add_func("/stub/detach-kill", test_detach_kill);
     g_test_add_func("/stub/monitor", test_monitor);
     g_test_add_func("/stub/monitor-none", test_monitor_none);
+    g_test_add_func("/lldb/qHostInfo", test_lldb_host_info);
+    g_test_add_func("/lldb/qProcessInfo", test_lldb_process_info);
+    g_test_add_func("/lldb/unsupported", test_lldb_unsupported);
+    g_test_add_func("/lldb/session", test_lldb_session);
     return g_test_run();
 }
