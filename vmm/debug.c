@@ -266,7 +266,7 @@ void unpause(struct vm *vm, struct vcpu *v, enum gdb_action a)
 
 /* ---- address translation ---- */
 
-static int read_phys(void *opaque, uint64_t pa, uint64_t *val)
+int debug_read_phys(void *opaque, uint64_t pa, uint64_t *val)
 {
     uint64_t *p = vm_gpa_to_hva(opaque, pa, 8);
     if (!p)
@@ -296,7 +296,7 @@ static int walk_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
     if (vcpu_get_reg(v, REG_SCTLR_EL1, &r.sctlr) || vcpu_get_reg(v, REG_TCR_EL1, &r.tcr) ||
         vcpu_get_reg(v, REG_TTBR0_EL1, &r.ttbr0) || vcpu_get_reg(v, REG_TTBR1_EL1, &r.ttbr1))
         return -EIO;
-    ret = arm64_translate(&r, va, read_phys, vm, &w);
+    ret = arm64_translate(&r, va, debug_read_phys, vm, &w);
     if (ret == 0) {
         *gpa = w.pa;
         /* at EL1 TTBR1 holds the kernel's own tables: remember them for KPTI */
@@ -311,7 +311,7 @@ static int walk_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
      * seen at an EL1 stop, then as the kernel's own trampoline finds them (swapper_pg_dir
      * lies two pages after tramp_pg_dir; arch/arm64/kernel/entry.S tramp_map_kernel). */
     if (vm->dbg.kernel_ttbr1 &&
-        arm64_translate_with_ttbr(&r, va, vm->dbg.kernel_ttbr1, read_phys, vm, &w) == 0) {
+        arm64_translate_with_ttbr(&r, va, vm->dbg.kernel_ttbr1, debug_read_phys, vm, &w) == 0) {
         *gpa = w.pa;
         return 0;
     }
@@ -320,14 +320,14 @@ static int walk_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
         if (&vm->vcpus[i] != v && !vcpu_get_reg(&vm->vcpus[i], REG_PSTATE, &pstate) &&
             arm64_pstate_el(pstate) == 1 &&
             !vcpu_get_reg(&vm->vcpus[i], REG_TTBR1_EL1, &other) &&
-            arm64_translate_with_ttbr(&r, va, other, read_phys, vm, &w) == 0) {
+            arm64_translate_with_ttbr(&r, va, other, debug_read_phys, vm, &w) == 0) {
             vm->dbg.kernel_ttbr1 = other;
             *gpa = w.pa;
             return 0;
         }
     }
     uint64_t guess = (r.ttbr1 & 0x0000fffffffffffeULL) + 2 * tg1_size(r.tcr);
-    if (arm64_translate_with_ttbr(&r, va, guess, read_phys, vm, &w) == 0) {
+    if (arm64_translate_with_ttbr(&r, va, guess, debug_read_phys, vm, &w) == 0) {
         *gpa = w.pa;
         return 0;
     }
@@ -395,7 +395,7 @@ int debug_kernel_text_va(struct vm *vm, uint64_t *va, uint64_t *ttbr1)
             f.kernel_half = ~0ULL << (va_bits - 1);
             f.ttbr = ttbrs[k];
             if (ttbrs[k])
-                arm64_enumerate(&r, true, ttbrs[k], read_phys, vm, 1u << 20, find_image_range,
+                arm64_enumerate(&r, true, ttbrs[k], debug_read_phys, vm, 1u << 20, find_image_range,
                                 &f);
         }
     }

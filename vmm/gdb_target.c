@@ -321,9 +321,10 @@ static long t_write_mem(void *t, int thread, uint64_t addr, const uint8_t *buf, 
 
 static uint32_t *bp_word(struct vm *vm, struct vcpu *v, uint64_t addr, bool phys, uint64_t *gpa)
 {
-    if (phys)
-        *gpa = addr;
-    else if (vm_debug_translate(v, addr, gpa))
+    size_t chunk;
+
+    /* addr is 4-aligned (the stub checks), so the word never crosses a page */
+    if (resolve(vm, v, addr, 4, phys, gpa, &chunk))
         return NULL;
     return vm_gpa_to_hva(vm, *gpa, 4);
 }

@@ -79,15 +79,6 @@ static void info_sysregs(struct vcpu *v, GString *out)
     }
 }
 
-static int read_phys(void *opaque, uint64_t pa, uint64_t *val)
-{
-    uint64_t *p = vm_gpa_to_hva(opaque, pa, 8);
-    if (!p)
-        return -EFAULT;
-    memcpy(val, p, 8);
-    return 0;
-}
-
 static void info_mem(struct vcpu *v, const char *arg, GString *out)
 {
     struct arm64_mmu_regs r;
@@ -111,7 +102,7 @@ static void info_mem(struct vcpu *v, const char *arg, GString *out)
                            (unsigned long long)va, v->id, (unsigned long long)r.sctlr,
                            (unsigned long long)r.tcr, (int)((va >> 55) & 1),
                            (unsigned long long)((va >> 55) & 1 ? r.ttbr1 : r.ttbr0));
-    ret = arm64_translate(&r, va, read_phys, v->vm, &w);
+    ret = arm64_translate(&r, va, debug_read_phys, v->vm, &w);
     for (int l = 0; l < 4; l++)
         if (w.trace_levels & (1U << l))
             g_string_append_printf(out, "  level %d: descriptor at GPA %#llx = 0x%016llx\n", l,
@@ -224,7 +215,7 @@ static void info_pt(struct vcpu *v, const char *arg, GString *out)
             continue;
         g_string_append_printf(out, "%s (vCPU %u):\n", table ? "table" : upper ? "TTBR1" : "TTBR0",
                                v->id);
-        int n = arm64_enumerate(&r, upper, table, read_phys, v->vm, 1u << 20, print_range, out);
+        int n = arm64_enumerate(&r, upper, table, debug_read_phys, v->vm, 1u << 20, print_range, out);
         if (n == -EINVAL)
             g_string_append(out, "  MMU off or this half's walks disabled\n");
         else if (n == -E2BIG)

@@ -58,6 +58,9 @@ void debug_handle_exit(struct vcpu *v);
 /* wake paused vCPUs so they see the VM is exiting */
 void debug_wake_all(struct vm *vm);
 
+/* 8 bytes of guest RAM at pa for the page-table walker (opaque: the struct vm); 0/-EFAULT */
+int debug_read_phys(void *opaque, uint64_t pa, uint64_t *val);
+
 /* guest-virtual to guest-physical as vCPU v sees it (KPTI-aware for kernel addresses) */
 int vm_debug_translate(struct vcpu *v, uint64_t va, uint64_t *gpa);
 
