@@ -41,6 +41,15 @@ else
     ufail=$((ufail + 1)); echo "FAIL fuzz:"; tail -30 build/logs/fuzz.txt | sed 's/^/    /'
 fi
 
+# 1c. the test kernel for the kernel-aware scenarios (built from Debian's linux-source-6.1 once,
+# about 3.5 min, then cached by config hash under build/kernel/)
+if tests/nested/testkernel.sh >build/logs/testkernel.txt 2>&1; then
+    echo "test kernel: $(grep -m1 '^built' build/logs/testkernel.txt), $(tail -1 build/logs/testkernel.txt)"
+else
+    echo "test kernel: build failed (the gdb-linux-vmlinux/-modules/-ftrace runs will fail):"
+    tail -20 build/logs/testkernel.txt | sed 's/^/    /'
+fi
+
 # 2. nested scenarios
 tests/nested/runner.py --all "$@" | tee build/logs/nested.txt
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' build/logs/nested.txt | tail -1)

@@ -37,10 +37,12 @@ Scenario files (tests/nested/scenarios/NAME.sh) may carry header tags:
                        (e.g. gdb stays attached while the console drives the guest)
   # flag: NAME         create the file NAME in $BRKVM_FLAGS (a script waits for it, e.g. to
                        interrupt the guest once the console showed a result)
+  # await(S): NAME     wait (at most S seconds, default 240) until a script created the file
+                       NAME in $BRKVM_FLAGS (e.g. gdb has set its breakpoints: now type)
   # wait               wait for the background gdb scripts to end
   # extra-initrd: NAME[,NAME...]  append build/nested/NAME.cpio (built by tests/nested/NAME.sh
                        when missing, e.g. qemu-peer: Debian's arm64 QEMU under /qemu/) to the
-                       test host's initramfs
+                       test host's initramfs (testkernel: the test kernel under /tk/)
 Logs: build/nested/logs/NAME-MODE.log (console lines with host-side timestamps).
 Exit code 0 iff no scenario failed.
 """
@@ -113,6 +115,9 @@ def scenario_tags(name):
             m = re.match(r"#\s*flag:\s*(\w+)\s*$", line)
             if m:
                 tags["steps"].append(("flag", m.group(1), 0))
+            m = re.match(r"#\s*await(?:\((\d+)\))?:\s*(\w+)\s*$", line)
+            if m:
+                tags["steps"].append(("await", m.group(2), int(m.group(1) or GDB_TIMEOUT)))
             if re.match(r"#\s*wait\s*$", line):
                 tags["steps"].append(("wait", None, GDB_TIMEOUT))
             m = re.match(r"#\s*extra-initrd:\s*([\w,.-]+)\s*$", line)
@@ -145,8 +150,8 @@ def host_initrd(scenario):
     parts = [base]
     for name in extra:
         part = os.path.join(OUT, name + ".cpio")
-        if not os.path.exists(part):
-            subprocess.run([os.path.join(HERE, name + ".sh")], check=True)
+        # NAME.sh builds it; each is idempotent (cached) and rebuilds what is stale
+        subprocess.run([os.path.join(HERE, name + ".sh")], check=True, stdout=subprocess.DEVNULL)
         parts.append(part)
     path = os.path.join(OUT, "host-initramfs+" + "+".join(extra) + ".cpio")
     with open(path, "wb") as out:
@@ -243,7 +248,8 @@ def run_one(args, scenario, mode):
         def run_gdb(script, limit_s, kind="gdb"):
             env = dict(os.environ, BRKVM_PORT=str(port), BRKVM_NESTED=OUT,
                        BRKVM_GUESTS=os.path.join(TOP, "build", "cross", "tests", "guests"),
-                       BRKVM_GDBLIB=GDB_DIR, BRKVM_FLAGS=flags, PYTHONDONTWRITEBYTECODE="1")
+                       BRKVM_GDBLIB=GDB_DIR, BRKVM_FLAGS=flags, PYTHONDONTWRITEBYTECODE="1",
+                       BRKVM_KERNEL=os.path.join(TOP, "build", "kernel", "current"))
             env.update({f"BRKVM_VAR_{k}": v for k, v in variables.items()})
             if kind in ("gdb", "gdb&"):
                 cmd_g = ["gdb-multiarch", "-nx", "-q", "-batch", "-ex", "set confirm off",
@@ -292,6 +298,16 @@ def run_one(args, scenario, mode):
                 if kind == "flag":
                     open(os.path.join(flags, what), "w").close()
                     log.write(f"{time.monotonic() - t0:7.2f} RUNNER: flag {what}\n")
+                    continue
+                if kind == "await":
+                    t1 = time.monotonic()
+                    while not os.path.exists(os.path.join(flags, what)):
+                        if time.monotonic() - t1 > limit_s or p.poll() is not None:
+                            ev["script"] = f"await {what}: no script created it within {limit_s}s"
+                            return
+                        time.sleep(0.2)
+                    log.write(f"{time.monotonic() - t0:7.2f} RUNNER: await {what} done after "
+                              f"{time.monotonic() - t1:.2f}s\n")
                     continue
                 if kind == "wait":
                     for bg in background:

@@ -7,7 +7,7 @@
 # timeout: 240
 # expect(170): GUEST-SYM __arm64_sys_getpid=(?P<getpid>[0-9a-f]{16})
 # expect: GUEST-READY
-# gdb: linux.py
+# gdb: linux_smp.py
 # send: stop\r
 # expect(60): GUEST-DONE
 . /scenarios/lib.sh

@@ -1,4 +1,4 @@
-"""linux.py - gdb against Debian's kernel running under brkvm (nokaslr, kpti=1), 2 vCPUs, no
+"""linux_smp.py - gdb against Debian's kernel running under brkvm (nokaslr, kpti=1), 2 vCPUs, no
 symbols: the guest printed its getpid handler's address (BRKVM_VAR_getpid)."""
 import os
 import signal
