@@ -42,7 +42,7 @@ STUB = sym_addr("ftrace_stub")
 check(word(FC) == bl(FC, STUB), f"ftrace_call: bl ftrace_stub while nothing is traced ({word(FC):#010x})")
 run("break *ftrace_call")
 run("break __arm64_sys_getpid")
-flag("armed")   # the guest turns the function tracer on for getpid now
+flag("armed2")  # the guest turns the function tracer on for getpid now
 stops, target = [], None
 for i in range(60):
     run("continue")

@@ -14,7 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 LOGS = os.path.join(TOP, "build", "nested", "logs")
 OUT = os.path.join(HERE, "FEATURES.md")
-NAMES = ["basic", "hw", "session", "step"]
+NAMES = ["basic", "hw", "session", "step", "linux"]
 MODE = sys.argv[1] if len(sys.argv) > 1 else "vhe"
 MARK = {"ok": "yes", "no": "**no**", "info": ""}
 

@@ -12,7 +12,7 @@
 # expect(170): GUEST-SYM __arm64_sys_getpid=(?P<getpid>[0-9a-f]{16})
 # expect: GUEST-READY
 # gdb&: ftrace.py
-# await(200): armed
+# await(200): armed2
 # send: ftrace __arm64_sys_getpid\r
 # expect(90): GUEST-FTRACE __arm64_sys_getpid rc=0 tracer=function
 # await(200): traced
