@@ -12,6 +12,7 @@
 #include "debug_internal.h"
 
 #include <brkvm/arm64_exception.h>
+#include <brkvm/arm64_kimage.h>
 #include <brkvm/arm64_mmu.h>
 
 #include <errno.h>
@@ -348,32 +349,9 @@ int vm_debug_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
     return ret;
 }
 
-struct find_image {
-    uint64_t start, end, kernel_half; /* the image's GPAs; where the kernel half's top starts */
-    uint64_t va, best, ttbr, best_ttbr;
-    bool found;
-};
-
-/* The kernel's text is the largest executable mapping of the image's physical pages in the
- * upper part of the kernel half (the linear map of all RAM is below it and not executable;
- * smaller mappings there may reuse freed init pages).  The image is mapped at one offset, so
- * _text's VA follows from it (it maps from _stext: _text itself need not be mapped). */
-static void find_image_range(void *opaque, const struct arm64_mapping *m)
-{
-    struct find_image *f = opaque;
-
-    if (m->va >= f->kernel_half && m->exec_el1 && m->pa >= f->start && m->pa < f->end &&
-        m->size > f->best) {
-        f->va = m->va - (m->pa - f->start);
-        f->best = m->size;
-        f->best_ttbr = f->ttbr;
-        f->found = true;
-    }
-}
-
 int debug_kernel_text_va(struct vm *vm, uint64_t *va, uint64_t *ttbr1)
 {
-    struct find_image f = {.start = vm->map.kernel_start, .end = vm->map.kernel_end};
+    uint64_t best = 0, best_va = 0, best_ttbr = 0;
 
     /* every vCPU's TTBR1 candidates: the best (largest) match wins, so the KPTI trampoline's
      * one executable page (also in the image) loses to the kernel's text */
@@ -391,19 +369,23 @@ int debug_kernel_text_va(struct vm *vm, uint64_t *va, uint64_t *ttbr1)
         ttbrs[1] = vm->dbg.kernel_ttbr1;
         ttbrs[2] = (r.ttbr1 & 0x0000fffffffffffeULL) + 2 * tg1_size(r.tcr);
         for (int k = 0; k < 3; k++) {
-            unsigned va_bits = 64 - ((r.tcr >> 16) & 0x3f);
-            f.kernel_half = ~0ULL << (va_bits - 1);
-            f.ttbr = ttbrs[k];
-            if (ttbrs[k])
-                arm64_enumerate(&r, true, ttbrs[k], debug_read_phys, vm, 1u << 20, find_image_range,
-                                &f);
+            uint64_t cva, size;
+
+            if (ttbrs[k] &&
+                !arm64_find_image(&r, ttbrs[k], vm->map.kernel_start, vm->map.kernel_end,
+                                  debug_read_phys, vm, &cva, &size) &&
+                size > best) {
+                best = size;
+                best_va = cva;
+                best_ttbr = ttbrs[k];
+            }
         }
     }
-    if (!f.found)
+    if (!best)
         return -ENOENT;
-    *va = f.va;
+    *va = best_va;
     if (ttbr1)
-        *ttbr1 = f.best_ttbr;
+        *ttbr1 = best_ttbr;
     return 0;
 }
 

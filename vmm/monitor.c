@@ -28,6 +28,7 @@ static const char *help_text =
     "                   gdb command that applies it\n"
     "  reset            reset the machine (vCPUs, payload, initrd, device tree); the guest\n"
     "                   stays stopped at its first instruction\n"
+    "  info version     brkvm's version (Linux's gdb scripts probe it: thread N is vCPU N-1)\n"
     "  quit             end brkvm\n";
 
 static const char *sysreg_names[] = {
@@ -292,6 +293,10 @@ int debug_monitor(void *t, int thread, const char *cmd, void *out_)
             g_string_append(out, "machine reset: every vCPU at its power-on state, the guest "
                                  "loaded again (gdb: run 'flushregs')\n");
         }
+    } else if (!strcmp(cmd, "info version")) {
+        /* Linux's scripts/gdb take a stub that answers this as QEMU's, whose thread N is
+         * CPU N-1: so is brkvm's (thread N = vCPU N-1) */
+        g_string_append(out, "brkvm " BRKVM_VERSION " (KVM arm64; gdb thread N = vCPU N-1)\n");
     } else if (!strcmp(cmd, "quit")) {
         g_string_append(out, "brkvm quits\n");
         vm_request_exit(vm, 0, "quit from the gdb monitor");

@@ -57,7 +57,7 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
         return OPTIONS_EXIT;
     }
     if (!strcmp(argv[1], "--version")) {
-        *out_text = g_strdup("brkvm 0.1.0\n");
+        *out_text = g_strdup("brkvm " BRKVM_VERSION "\n");
         return OPTIONS_EXIT;
     }
     if (strcmp(argv[1], "run")) {

@@ -40,6 +40,8 @@ Scenario files (tests/nested/scenarios/NAME.sh) may carry header tags:
   # await(S): NAME     wait (at most S seconds, default 240) until a script created the file
                        NAME in $BRKVM_FLAGS (e.g. gdb has set its breakpoints: now type)
   # wait               wait for the background gdb scripts to end
+  # gdb-program: NAME  the gdb: steps use build/NAME/gdb-multiarch (built by tests/nested/NAME.sh;
+                       newgdb: Debian 13's gdb 16) instead of the system's gdb-multiarch
   # extra-initrd: NAME[,NAME...]  append build/nested/NAME.cpio (built by tests/nested/NAME.sh
                        when missing, e.g. qemu-peer: Debian's arm64 QEMU under /qemu/) to the
                        test host's initramfs (testkernel: the test kernel under /tk/)
@@ -120,6 +122,9 @@ def scenario_tags(name):
                 tags["steps"].append(("await", m.group(2), int(m.group(1) or GDB_TIMEOUT)))
             if re.match(r"#\s*wait\s*$", line):
                 tags["steps"].append(("wait", None, GDB_TIMEOUT))
+            m = re.match(r"#\s*gdb-program:\s*(\w+)\s*$", line)
+            if m:
+                tags["gdb_program"] = m.group(1)
             m = re.match(r"#\s*extra-initrd:\s*([\w,.-]+)\s*$", line)
             if m:
                 tags["extra_initrd"] = m.group(1).split(",")
@@ -141,6 +146,24 @@ def uses_gdb(tags):
     return any(kind in ("gdb", "host", "gdb&") for kind, _, _ in tags["steps"])
 
 
+def build_part(name):
+    """run tests/nested/NAME.sh (cached builds): quiet unless it fails"""
+    r = subprocess.run([os.path.join(HERE, name + ".sh")], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stdout[-3000:] + r.stderr[-3000:])
+        raise RuntimeError(f"tests/nested/{name}.sh failed (exit {r.returncode})")
+
+
+def gdb_program(tags):
+    """gdb-multiarch, or (tag gdb-program: NAME) build/NAME/gdb-multiarch, built by
+    tests/nested/NAME.sh (newgdb: Debian 13's gdb 16, for what Debian 12's gdb 13.1 lacks)"""
+    name = tags.get("gdb_program")
+    if not name:
+        return "gdb-multiarch"
+    build_part(name)
+    return os.path.join(TOP, "build", name, "gdb-multiarch")
+
+
 def host_initrd(scenario):
     """host-initramfs.cpio, or (tag extra-initrd) a copy with build/nested/NAME.cpio appended"""
     base = os.path.join(OUT, "host-initramfs.cpio")
@@ -151,7 +174,7 @@ def host_initrd(scenario):
     for name in extra:
         part = os.path.join(OUT, name + ".cpio")
         # NAME.sh builds it; each is idempotent (cached) and rebuilds what is stale
-        subprocess.run([os.path.join(HERE, name + ".sh")], check=True, stdout=subprocess.DEVNULL)
+        build_part(name)
         parts.append(part)
     path = os.path.join(OUT, "host-initramfs+" + "+".join(extra) + ".cpio")
     with open(path, "wb") as out:
@@ -194,6 +217,7 @@ def run_one(args, scenario, mode):
     os.makedirs(os.path.join(OUT, "logs"), exist_ok=True)
     logpath = os.path.join(OUT, "logs", f"{scenario}-{mode}.log")
     port = (args.gdb_port or free_port()) if uses_gdb(tags) else 0
+    gdbprog = gdb_program(tags) if uses_gdb(tags) else None   # (built before the boot)
     cmd = qemu_cmd(args, scenario, mode, limit, port)
     t0 = time.monotonic()
     ev = {}
@@ -252,7 +276,7 @@ def run_one(args, scenario, mode):
                        BRKVM_KERNEL=os.path.join(TOP, "build", "kernel", "current"))
             env.update({f"BRKVM_VAR_{k}": v for k, v in variables.items()})
             if kind in ("gdb", "gdb&"):
-                cmd_g = ["gdb-multiarch", "-nx", "-q", "-batch", "-ex", "set confirm off",
+                cmd_g = [gdbprog, "-nx", "-q", "-batch", "-ex", "set confirm off",
                          "-ex", "set pagination off", "-x", os.path.join(GDB_DIR, script)]
             else:
                 cmd_g = [sys.executable, os.path.join(GDB_DIR, script)]
@@ -463,7 +487,10 @@ def main():
 
     npass = nfail = 0
     for n, m in runs:
-        passed, detail = run_one(args, n, m)
+        try:
+            passed, detail = run_one(args, n, m)
+        except RuntimeError as e:     # a part of its test host or its gdb could not be built
+            passed, detail = False, str(e)
         print(f"{'PASS' if passed else 'FAIL'} {n} [{m}] {detail}", flush=True)
         npass += passed
         nfail += not passed

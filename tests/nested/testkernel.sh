@@ -15,6 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 OUT=$TOP/build/nested
 CPIO=$OUT/testkernel.cpio
+mkdir -p "$OUT"
 "$HERE/kernel/build.sh" >&2
 K=$(readlink -f "$TOP/build/kernel/current")
 if [ -f "$CPIO" ] && [ "$CPIO" -nt "$K/.done" ] && [ "$CPIO" -nt "$0" ]; then

@@ -1,5 +1,6 @@
-/* test_mmu_enum.c - enumerating every stage-1 mapping (monitor info pt, finding the kernel
- * image for KASLR) over page tables built in a buffer */
+/* test_mmu_enum.c - enumerating every stage-1 mapping (monitor info pt) and finding where the
+ * kernel image runs (KASLR slide detection) over page tables built in a buffer */
+#include <brkvm/arm64_kimage.h>
 #include <brkvm/arm64_mmu.h>
 
 #include <errno.h>
@@ -126,10 +127,94 @@ static void test_limits(void)
     g_assert_cmpint(arm64_enumerate(&r, true, L0, rd, NULL, 100000, collect, NULL), ==, 2);
 }
 
+/* ---- finding the kernel image: a Linux-like upper half built page by page ---- */
+
+#define PXN (1ULL << 53)
+#define UXN (1ULL << 54)
+#define IMG (RAM + 0x200000)          /* where "brkvm loaded the Image" */
+#define IMG_END (RAM + 0x600000)
+#define STEXT_OFF 0x10000ULL          /* the kernel maps its image from _stext */
+static uint64_t next_table;
+
+static uint64_t new_table(void)
+{
+    uint64_t t = next_table;
+
+    next_table += 0x1000;
+    g_assert_cmphex(next_table, <=, RAM + RAM_SIZE);
+    return t;
+}
+
+/* one 4 KiB page va -> pa with the leaf attributes given, tables allocated on the way */
+static void map_page(uint64_t root, uint64_t va, uint64_t pa, uint64_t attrs)
+{
+    uint64_t table = root, d;
+
+    for (int level = 0; level < 3; level++) {
+        uint64_t slot = table + 8 * idx(va, level);
+        rd(NULL, slot, &d);
+        if (!(d & 1)) {
+            d = new_table() | TABLE;
+            put(slot, d);
+        }
+        table = d & 0x0000fffffffff000ULL;
+    }
+    put(table + 8 * idx(va, 3), pa | PAGE | AF | attrs);
+}
+
+static void map_range(uint64_t root, uint64_t va, uint64_t pa, uint64_t size, uint64_t attrs)
+{
+    for (uint64_t off = 0; off < size; off += 0x1000)
+        map_page(root, va + off, pa + off, attrs);
+}
+
+static void test_find_image(void)
+{
+    const uint64_t linear = 0xffff000000000000ULL;           /* lower part of the kernel half */
+    const uint64_t kimg = 0xffff800008000000ULL + 0x3450000; /* link address + a 64K-aligned slide */
+    const uint64_t tramp = 0xfffffffffe5f0000ULL;            /* fixmap: KPTI's trampoline */
+    struct arm64_mmu_regs r = regs();
+    uint64_t va = 0, size = 0;
+
+    memset(ram, 0, sizeof(ram));
+    next_table = RAM + 0x600000;
+    r.ttbr1 = new_table();
+    /* only the linear map (not executable) covers the image: not found */
+    map_range(r.ttbr1, linear + (IMG - RAM), IMG, IMG_END - IMG, PXN | UXN);
+    g_assert_cmpint(arm64_find_image(&r, 0, IMG, IMG_END, rd, NULL, &va, &size), ==, -ENOENT);
+    /* the trampoline: one executable page of the image, high up */
+    map_page(r.ttbr1, tramp, IMG + 0x3000, UXN | RO);
+    g_assert_cmpint(arm64_find_image(&r, 0, IMG, IMG_END, rd, NULL, &va, &size), ==, 0);
+    g_assert_cmphex(va, ==, tramp - 0x3000);
+    g_assert_cmphex(size, ==, 0x1000);
+    /* the kernel: text (executable, read-only) from _stext, rodata, data: the text wins */
+    map_range(r.ttbr1, kimg + STEXT_OFF, IMG + STEXT_OFF, 0x100000 - STEXT_OFF, UXN | RO);
+    map_range(r.ttbr1, kimg + 0x100000, IMG + 0x100000, 0x100000, PXN | UXN | RO);
+    map_range(r.ttbr1, kimg + 0x200000, IMG + 0x200000, 0x80000, PXN | UXN);
+    g_assert_cmpint(arm64_find_image(&r, 0, IMG, IMG_END, rd, NULL, &va, &size), ==, 0);
+    g_assert_cmphex(va, ==, kimg);
+    g_assert_cmphex(size, ==, 0x100000 - STEXT_OFF);
+    g_assert_cmphex(va - 0xffff800008000000ULL, ==, 0x3450000); /* the slide */
+    /* executable text of other physical pages (a module) does not count */
+    map_range(r.ttbr1, 0xffff800000000000ULL, RAM + 0x700000, 0x40000, UXN | RO);
+    g_assert_cmpint(arm64_find_image(&r, 0, IMG, IMG_END, rd, NULL, &va, &size), ==, 0);
+    g_assert_cmphex(va, ==, kimg);
+    /* the same tables given as a candidate TTBR1 while the live one is KPTI's user table */
+    uint64_t kernel_table = r.ttbr1;
+    r.ttbr1 = new_table();
+    g_assert_cmpint(arm64_find_image(&r, 0, IMG, IMG_END, rd, NULL, &va, &size), ==, -ENOENT);
+    g_assert_cmpint(arm64_find_image(&r, kernel_table, IMG, IMG_END, rd, NULL, &va, &size), ==, 0);
+    g_assert_cmphex(va, ==, kimg);
+    /* MMU off: nothing to find */
+    r.sctlr = 0;
+    g_assert_cmpint(arm64_find_image(&r, kernel_table, IMG, IMG_END, rd, NULL, &va, &size), ==, -EINVAL);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/mmu-enum/ranges", test_ranges);
     g_test_add_func("/mmu-enum/limits", test_limits);
+    g_test_add_func("/mmu-enum/find-image", test_find_image);
     return g_test_run();
 }

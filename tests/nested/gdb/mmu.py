@@ -4,6 +4,7 @@ higher-half alias (the breakpoint table is keyed by guest-physical address), mem
 breakpoint through the high alias, a variable written through the high alias that the guest then
 prints, an unmapped VA, physical-address mode, and reads that cross a page boundary."""
 import os
+import re
 import sys
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
@@ -71,6 +72,22 @@ var = int(gdb.parse_and_eval(f"*(unsigned long *){hi_var + HI:#x}"))
 check(var == 0x1005, f"hi_var through the high alias = {var:#x} (want 0x1005)")
 hpc = int(gdb.parse_and_eval(f"*(unsigned long *){hi_pc + HI:#x}"))
 check(hpc == work + HI, f"the guest ran hi_work at {hpc:#x} (want {work + HI:#x})")
+
+# monitor info pt: the mappings the guest built (see mmu.S), as ranges; the 512 L3 pages of the
+# high alias are contiguous in VA and PA with equal attributes: one range
+out = run("monitor info pt")
+got, half = [], None
+for line in out.splitlines():
+    if line.startswith(("TTBR0", "TTBR1")):
+        half = line[:5]
+    m = re.match(r"\s+0x([0-9a-f]+)-0x([0-9a-f]+) -> 0x([0-9a-f]+)\s+\d+K (rw|ro) (user|kern).* attr(\d) sh(\d)", line)
+    if m:
+        got.append((half, int(m.group(1), 16), int(m.group(2), 16), int(m.group(3), 16), m.group(4),
+                    m.group(5), int(m.group(6)), int(m.group(7))))
+want = [("TTBR0", 0x0, 0x3fffffff, 0x0, "rw", "kern", 0, 0),
+        ("TTBR0", 0x80000000, 0xbfffffff, 0x80000000, "rw", "kern", 1, 3),
+        ("TTBR1", HI + 0x80000000, HI + 0x801fffff, 0x80000000, "rw", "kern", 1, 3)]
+check(got == want, f"monitor info pt lists exactly the guest's three mappings ({got})")
 
 # write a variable through its high alias: same physical memory as the identity view
 run(f"set var *(unsigned long *){magic + HI:#x} = {MAGIC:#x}")

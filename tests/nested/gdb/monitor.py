@@ -14,6 +14,8 @@ start, tick = sym_addr("_start"), sym_addr("tick")
 
 out = run("monitor help")
 check("info vcpus" in out and "phys on|off" in out and "reset" in out, "monitor help lists the commands")
+out = run("monitor info version")
+check(out.startswith("brkvm ") and "thread N = vCPU N-1" in out, "monitor info version answers")
 out = run("monitor info vcpus")
 check(re.search(r"vCPU 0 \(thread 1\): on, pc 0x0*80080000, EL1h \(EL1\)", out) is not None,
       "info vcpus: vCPU 0 at _start in EL1h")

@@ -24,16 +24,11 @@
 # expect(60): GUEST-DONE
 . /scenarios/lib.sh
 [ -f /tk/Image ] || fail "no test kernel in the test host (extra-initrd testkernel)"
-echo "+ brkvm run -k /tk/Image ... --no-kaslr --gdb 0.0.0.0:1234"
-{ timeout -s KILL 280 brkvm run -k /tk/Image -i $L2_INITRD -c 2 -m 256M --gdb 0.0.0.0:1234 \
-    --no-kaslr -p "console=ttyS0 earlycon=uart8250,mmio,0x1000000 panic=-1 brkvm.test=gdbloop" 2>&1
-  echo $? > /tmp/brkvm.rc; } | tee /tmp/out
-RC=$(cat /tmp/brkvm.rc)
-tr -d '\r' < /tmp/out > /tmp/out.txt
+run_brkvm_console 280 run -k /tk/Image -i $L2_INITRD -c 2 -m 256M --gdb 0.0.0.0:1234 \
+    --no-kaslr -p "console=ttyS0 earlycon=uart8250,mmio,0x1000000 panic=-1 brkvm.test=gdbloop"
 grep -q -E 'Internal error|Oops|BUG:|Unable to handle|ftrace failed|ftrace faulted|WARNING:' /tmp/out.txt &&
     fail "guest kernel complained: $(grep -m1 -E 'Internal error|Oops|BUG:|Unable to handle|ftrace failed|ftrace faulted|WARNING:' /tmp/out.txt)"
 lines=$(sed -n 's/^GUEST-FTRACE off rc=0 lines=\([0-9]*\).*/\1/p' /tmp/out.txt)
 [ "${lines:-0}" -gt 0 ] || fail "the function tracer recorded nothing (lines=$lines)"
-expect_line /tmp/out.txt '^GUEST-DONE' || fail "the guest did not finish"
-[ $RC = 0 ] || fail "brkvm exited $RC (want 0)"
+expect_guest_done
 ok "breakpoints over ftrace's self-modifying text; trace lines: $lines"

@@ -23,15 +23,10 @@
 . /scenarios/lib.sh
 [ -f /tk/Image ] || fail "no test kernel in the test host (extra-initrd testkernel)"
 cat $L2_INITRD /tk/modules.cpio > /tmp/initrd.cpio
-echo "+ brkvm run -k /tk/Image ... --no-kaslr --gdb 0.0.0.0:1234"
-{ timeout -s KILL 280 brkvm run -k /tk/Image -i /tmp/initrd.cpio -c 2 -m 256M --gdb 0.0.0.0:1234 \
-    --no-kaslr -p "console=ttyS0 earlycon=uart8250,mmio,0x1000000 panic=-1 loglevel=4 brkvm.test=gdbloop" 2>&1
-  echo $? > /tmp/brkvm.rc; } | tee /tmp/out
-RC=$(cat /tmp/brkvm.rc)
-tr -d '\r' < /tmp/out > /tmp/out.txt
+run_brkvm_console 280 run -k /tk/Image -i /tmp/initrd.cpio -c 2 -m 256M --gdb 0.0.0.0:1234 \
+    --no-kaslr -p "console=ttyS0 earlycon=uart8250,mmio,0x1000000 panic=-1 loglevel=4 brkvm.test=gdbloop"
 grep -q -E 'Internal error|Oops|BUG:|Unable to handle' /tmp/out.txt &&
     fail "guest kernel error: $(grep -m1 -E 'Internal error|Oops|BUG:|Unable to handle' /tmp/out.txt)"
 expect_line /tmp/out.txt '^GUEST-INSMOD kretprobe_example rc=0' || fail "insmod under gdb failed"
-expect_line /tmp/out.txt '^GUEST-DONE' || fail "the guest did not finish"
-[ $RC = 0 ] || fail "brkvm exited $RC (want 0)"
+expect_guest_done
 ok "lx-symbols across a module load"

@@ -12,14 +12,8 @@
 # --no-pauth turns it off
 run_brkvm /tmp/np run -k $GUESTS/hello.elf -m 64M --no-pauth --loglevel info
 expect_line /tmp/np 'pointer authentication: off \(--no-pauth\)' || fail "--no-pauth not honoured"
-echo "+ brkvm run -k $L2_IMAGE ... --gdb 0.0.0.0:1234 --loglevel info (stdin: the console)"
-{ timeout -s KILL 220 brkvm run -k $L2_IMAGE -i $L2_INITRD -c 2 -m 256M --gdb 0.0.0.0:1234 \
-    --loglevel info \
-    -p "console=ttyS0 earlycon=uart8250,mmio,0x1000000 panic=-1 nokaslr brkvm.test=gdbloop" 2>&1
-  echo $? > /tmp/brkvm.rc; } | tee /tmp/out
-RC=$(cat /tmp/brkvm.rc)
-tr -d '\r' < /tmp/out > /tmp/out.txt
+run_brkvm_console 220 run -k $L2_IMAGE -i $L2_INITRD -c 2 -m 256M --gdb 0.0.0.0:1234 --loglevel info \
+    -p "console=ttyS0 earlycon=uart8250,mmio,0x1000000 panic=-1 nokaslr brkvm.test=gdbloop"
 expect_line /tmp/out.txt 'pointer authentication: on' || fail "brkvm did not give the guest pointer authentication"
-expect_line /tmp/out.txt '^GUEST-DONE' || fail "the guest did not finish"
-[ $RC = 0 ] || fail "brkvm exited $RC (want 0)"
+expect_guest_done
 ok "PAC'd backtrace"

@@ -20,16 +20,11 @@
 [ -f /tk/Image ] || fail "no test kernel in the test host (extra-initrd testkernel)"
 cat $L2_INITRD /tk/modules.cpio > /tmp/initrd.cpio
 SEED=0x5eed0000cafe0001
-echo "+ brkvm run -k /tk/Image ... --kaslr-seed $SEED --symbols /tk/System.map --gdb 0.0.0.0:1234"
-{ timeout -s KILL 280 brkvm run -k /tk/Image -i /tmp/initrd.cpio -c 2 -m 256M --gdb 0.0.0.0:1234 \
+run_brkvm_console 280 run -k /tk/Image -i /tmp/initrd.cpio -c 2 -m 256M --gdb 0.0.0.0:1234 \
     --kaslr-seed $SEED --symbols /tk/System.map \
-    -p "console=ttyS0 earlycon=uart8250,mmio,0x1000000 panic=-1 loglevel=4 brkvm.test=gdbloop" 2>&1
-  echo $? > /tmp/brkvm.rc; } | tee /tmp/out
-RC=$(cat /tmp/brkvm.rc)
-tr -d '\r' < /tmp/out > /tmp/out.txt
+    -p "console=ttyS0 earlycon=uart8250,mmio,0x1000000 panic=-1 loglevel=4 brkvm.test=gdbloop"
 grep -q 'KASLR disabled' /tmp/out.txt && fail "the guest kernel disabled KASLR"
 grep -q -E 'Internal error|Oops|BUG:|Unable to handle' /tmp/out.txt &&
     fail "guest kernel error: $(grep -m1 -E 'Internal error|Oops|BUG:|Unable to handle' /tmp/out.txt)"
-expect_line /tmp/out.txt '^GUEST-DONE' || fail "the guest did not finish"
-[ $RC = 0 ] || fail "brkvm exited $RC (want 0)"
+expect_guest_done
 ok "gdb vmlinux session with KASLR and Linux's gdb scripts"

@@ -61,3 +61,20 @@ expect_brkvm_gic() {
     esac
     echo "GIC host=$(host_gic), $(grep -m1 '^brkvm: gic: GICv' "$1" | tr -d '\r')"
 }
+
+# run_brkvm_console LIMIT ARGS...: `brkvm ARGS` with the scenario's console as its stdin (the
+# runner types into the guest), for at most LIMIT seconds, its output on the console and in
+# /tmp/out.txt (CRs removed); the exit code goes to $RC (137: killed at the limit)
+run_brkvm_console() {
+    limit=$1; shift
+    echo "+ brkvm $* (limit ${limit}s, stdin: the console)"
+    { timeout -s KILL "$limit" brkvm "$@" 2>&1; echo $? > /tmp/brkvm.rc; } | tee /tmp/out
+    RC=$(cat /tmp/brkvm.rc)
+    tr -d '\r' < /tmp/out > /tmp/out.txt
+}
+
+# expect_guest_done: the Linux guest printed GUEST-DONE and brkvm exited 0 (or calls fail)
+expect_guest_done() {
+    expect_line /tmp/out.txt '^GUEST-DONE' || fail "the guest did not finish"
+    [ "$RC" = 0 ] || fail "brkvm exited $RC (want 0)"
+}
