@@ -18,7 +18,8 @@
 static const char *help_text =
     "  info vcpus       each vCPU: thread, power state, pc, exception level, PSTATE\n"
     "  info sysregs     system registers of the current thread's vCPU\n"
-    "  info mem VA      page-table walk of VA on the current vCPU, level by level\n"
+    "  info mem [VA]    page-table walk of VA on the current vCPU, level by level (without\n"
+    "                   VA: every mapping, as info pt)\n"
     "  info breakpoints gdb's software breakpoints (GPA, original instruction, hits)\n"
     "                   and hardware breakpoint/watchpoint slots\n"
     "  info pt [ttbr0|ttbr1|kernel|TABLE]  the stage-1 mappings of the current vCPU (default:\n"
@@ -276,8 +277,8 @@ int debug_monitor(void *t, int thread, const char *cmd, void *out_)
         info_sysregs(v, out);
     } else if (!strncmp(cmd, "info mem ", 9)) {
         info_mem(v, cmd + 9, out);
-    } else if (!strcmp(cmd, "info mem")) {
-        g_string_append(out, "info mem VA: the page-table walk of a virtual address\n");
+    } else if (!strcmp(cmd, "info mem")) { /* as QEMU's: every mapping of the current vCPU */
+        info_pt(v, "", out);
     } else if (!strcmp(cmd, "info pt") || !strncmp(cmd, "info pt ", 8)) {
         info_pt(v, cmd[7] ? cmd + 8 : "", out);
     } else if (!strcmp(cmd, "kaslr")) {

@@ -88,6 +88,7 @@ want = [("TTBR0", 0x0, 0x3fffffff, 0x0, "rw", "kern", 0, 0),
         ("TTBR0", 0x80000000, 0xbfffffff, 0x80000000, "rw", "kern", 1, 3),
         ("TTBR1", HI + 0x80000000, HI + 0x801fffff, 0x80000000, "rw", "kern", 1, 3)]
 check(got == want, f"monitor info pt lists exactly the guest's three mappings ({got})")
+check(run("monitor info mem") == out, "monitor info mem without a VA lists them too")
 
 # write a variable through its high alias: same physical memory as the identity view
 run(f"set var *(unsigned long *){magic + HI:#x} = {MAGIC:#x}")
