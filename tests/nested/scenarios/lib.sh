@@ -62,15 +62,29 @@ expect_brkvm_gic() {
     echo "GIC host=$(host_gic), $(grep -m1 '^brkvm: gic: GICv' "$1" | tr -d '\r')"
 }
 
-# run_brkvm_console LIMIT ARGS...: `brkvm ARGS` with the scenario's console as its stdin (the
-# runner types into the guest), for at most LIMIT seconds, its output on the console and in
-# /tmp/out.txt (CRs removed); the exit code goes to $RC (137: killed at the limit)
+# run_console LIMIT PROGRAM ARGS...: PROGRAM (brkvm, or the peer QEMU) with the scenario's
+# console as its stdin (the runner types into the guest), for at most LIMIT seconds, its output
+# on the console and in /tmp/out.txt (CRs removed); the exit code goes to $RC (137: killed)
+run_console() {
+    limit=$1; shift
+    echo "+ $* (limit ${limit}s, stdin: the console)"
+    { timeout -s KILL "$limit" "$@" 2>&1; echo $? > /tmp/console.rc; } | tee /tmp/out
+    RC=$(cat /tmp/console.rc)
+    tr -d '\r' < /tmp/out > /tmp/out.txt
+}
+
+# run_brkvm_console LIMIT ARGS...: run_console LIMIT brkvm ARGS...
 run_brkvm_console() {
     limit=$1; shift
-    echo "+ brkvm $* (limit ${limit}s, stdin: the console)"
-    { timeout -s KILL "$limit" brkvm "$@" 2>&1; echo $? > /tmp/brkvm.rc; } | tee /tmp/out
-    RC=$(cat /tmp/brkvm.rc)
-    tr -d '\r' < /tmp/out > /tmp/out.txt
+    run_console "$limit" brkvm "$@"
+}
+
+# peer_linux_end T0: the peer-*-linux lines after the VMM ended (T0: uptime when it started)
+peer_linux_end() {
+    echo "PEER-TIME vmm ran $(awk -v a="$1" '{print $1 - a}' /proc/uptime) s"
+    echo "PEER-FEATURE linux-vmm-exit | VMM exit code after the session | info | $RC"
+    expect_line /tmp/out.txt '^GUEST-DONE' || fail "the guest did not finish"
+    ok "peer_linux"
 }
 
 # expect_guest_done: the Linux guest printed GUEST-DONE and brkvm exited 0 (or calls fail)

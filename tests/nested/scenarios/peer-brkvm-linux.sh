@@ -18,13 +18,7 @@
 [ -f /tk/Image ] || fail "no test kernel in the test host (extra-initrd testkernel)"
 echo "PEER-TARGET brkvm"
 t0=$(cut -d' ' -f1 /proc/uptime)
-{ timeout -s KILL 220 brkvm run -k /tk/Image -i $L2_INITRD -c 2 -m 256M --gdb 0.0.0.0:1234 \
+run_console 220 brkvm run -k /tk/Image -i $L2_INITRD -c 2 -m 256M --gdb 0.0.0.0:1234 \
     --kaslr-seed 0x5eed0000cafe0001 --symbols /tk/System.map \
-    -p "console=ttyS0 earlycon=uart8250,mmio,0x1000000 panic=-1 loglevel=4 brkvm.test=gdbloop" 2>&1
-  echo $? > /tmp/vmm.rc; } | tee /tmp/out
-RC=$(cat /tmp/vmm.rc)
-echo "PEER-TIME vmm ran $(awk -v a="$t0" '{print $1 - a}' /proc/uptime) s"
-echo "PEER-FEATURE linux-vmm-exit | VMM exit code after the session | info | $RC"
-tr -d '\r' < /tmp/out > /tmp/out.txt
-expect_line /tmp/out.txt '^GUEST-DONE' || fail "the guest did not finish"
-ok "peer_linux"
+    -p "console=ttyS0 earlycon=uart8250,mmio,0x1000000 panic=-1 loglevel=4 brkvm.test=gdbloop"
+peer_linux_end "$t0"

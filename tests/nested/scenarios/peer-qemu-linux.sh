@@ -18,13 +18,7 @@
 [ -f /tk/Image ] || fail "no test kernel in the test host (extra-initrd testkernel)"
 echo "PEER-TARGET qemu"
 t0=$(cut -d' ' -f1 /proc/uptime)
-{ timeout -s KILL 220 /qemu/qemu -M virt,gic-version=3 -cpu host -enable-kvm -smp 2 -m 256M \
+run_console 220 /qemu/qemu -M virt,gic-version=3 -cpu host -enable-kvm -smp 2 -m 256M \
     -nodefaults -display none -serial stdio -no-reboot -s -kernel /tk/Image -initrd $L2_INITRD \
-    -append "console=ttyAMA0 panic=-1 loglevel=4 brkvm.test=gdbloop" 2>&1
-  echo $? > /tmp/vmm.rc; } | tee /tmp/out
-RC=$(cat /tmp/vmm.rc)
-echo "PEER-TIME vmm ran $(awk -v a="$t0" '{print $1 - a}' /proc/uptime) s"
-echo "PEER-FEATURE linux-vmm-exit | VMM exit code after the session | info | $RC"
-tr -d '\r' < /tmp/out > /tmp/out.txt
-expect_line /tmp/out.txt '^GUEST-DONE' || fail "the guest did not finish"
-ok "peer_linux"
+    -append "console=ttyAMA0 panic=-1 loglevel=4 brkvm.test=gdbloop"
+peer_linux_end "$t0"
