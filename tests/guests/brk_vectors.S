@@ -6,26 +6,7 @@
 
 #define MAX_IMMS 64
 
-    .text
-    .global set_brk_vectors
-set_brk_vectors:
-    adr x0, brk_vectors
-    msr vbar_el1, x0
-    isb
-    ret
-
-    .balign 2048
-    .global brk_vectors
-brk_vectors:
-    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-    .balign 0x80
-    .if \i == 4
-    b brk_sync
-    .else
-    mov x19, #\i
-    b unexpected
-    .endif
-    .endr
+    vector_table set_brk_vectors, brk_vectors, 4, brk_sync
 
 brk_sync:
     stp x0, x1, [sp, #-32]!
@@ -50,18 +31,7 @@ brk_sync:
     ldp x0, x1, [sp], #32
     eret
 2:  mov x19, #4
-unexpected:
-    puts_lit "GUEST-EXCEPTION vec="
-    mov x0, x19
-    bl puthex
-    puts_lit " esr="
-    mrs x0, esr_el1
-    bl puthex
-    puts_lit " elr="
-    mrs x0, elr_el1
-    bl puthex
-    puts_lit "\r\n"
-    b psci_system_off
+    b guest_exception
 
     .bss
     .balign 8

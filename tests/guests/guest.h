@@ -45,4 +45,30 @@
     bl puts
 .endm
 
+/* vector_table SETTER, TABLE, SLOT, HANDLER: a 16-slot exception vector table TABLE (2 KiB
+ * aligned, 0x80 per slot) whose slot SLOT (-1: none) branches to HANDLER, every other slot
+ * recording its index in x19 and branching to guest_exception (lib.S: prints GUEST-EXCEPTION
+ * and powers off), and a function SETTER that installs it in VBAR_EL1 (clobbers x0). */
+.macro vector_table setter, table, slot, handler
+    .text
+    .global \setter
+\setter:
+    adr x0, \table
+    msr vbar_el1, x0
+    isb
+    ret
+    .balign 2048
+    .global \table
+\table:
+    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+    .balign 0x80
+    .if \i == \slot
+    b \handler
+    .else
+    mov x19, #\i
+    b guest_exception
+    .endif
+    .endr
+.endm
+
 #endif

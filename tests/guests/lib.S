@@ -65,25 +65,13 @@ psci_system_off:
 1:  wfi
     b 1b
 
-/* install_vectors: VBAR_EL1 = vectors.  Clobbers x0. */
-    .global install_vectors
-install_vectors:
-    adr x0, vectors
-    msr vbar_el1, x0
-    isb
-    ret
+/* install_vectors: VBAR_EL1 = vectors, a table whose every slot reports the exception */
+    vector_table install_vectors, vectors, -1, guest_exception
 
-/* The vector table: 16 slots of 0x80 bytes, 2 KiB aligned.  Every slot records its index in
- * x19 and reports: GUEST-EXCEPTION vec=<i> esr=<ESR_EL1> elr=<ELR_EL1> far=<FAR_EL1>. */
-    .balign 2048
-vectors:
-    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-    .balign 0x80
-    mov x19, #\i
-    b exception
-    .endr
-
-exception:
+/* guest_exception: the report of an exception a guest does not handle (x19: the vector slot):
+ * GUEST-EXCEPTION vec=<i> esr=<ESR_EL1> elr=<ELR_EL1> far=<FAR_EL1>, then power off. */
+    .global guest_exception
+guest_exception:
     puts_lit "GUEST-EXCEPTION vec="
     mov x0, x19
     bl puthex

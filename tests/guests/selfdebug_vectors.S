@@ -21,13 +21,6 @@
 #define MAX_STEPS      16
 
     .text
-    .global set_selfdebug_vectors
-set_selfdebug_vectors:
-    adr x0, selfdebug_vectors
-    msr vbar_el1, x0
-    isb
-    ret
-
     .global selfstep
 selfstep:
     msr daifset, #8                 /* D: no step before the eret (active-pending otherwise) */
@@ -54,18 +47,7 @@ step_end:
     str x1, [x0]
     ret
 
-    .balign 2048
-    .global selfdebug_vectors
-selfdebug_vectors:
-    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-    .balign 0x80
-    .if \i == 4
-    b sd_sync
-    .else
-    mov x19, #\i
-    b unexpected
-    .endif
-    .endr
+    vector_table set_selfdebug_vectors, selfdebug_vectors, 4, sd_sync
 
 sd_sync:
     stp x0, x1, [sp, #-32]!
@@ -79,7 +61,7 @@ sd_sync:
     cmp x1, #EC_SOFTSTP_CUR
     b.eq sd_ss
     mov x19, #4
-    b unexpected
+    b guest_exception
 
 sd_bp:
     adr x2, bp_hits
@@ -140,21 +122,6 @@ sd_ret:
     ldp x0, x1, [sp], #32
     eret
 
-unexpected:
-    puts_lit "GUEST-EXCEPTION vec="
-    mov x0, x19
-    bl puthex
-    puts_lit " esr="
-    mrs x0, esr_el1
-    bl puthex
-    puts_lit " elr="
-    mrs x0, elr_el1
-    bl puthex
-    puts_lit " far="
-    mrs x0, far_el1
-    bl puthex
-    puts_lit "\r\n"
-    b psci_system_off
 
     .data
     .balign 8

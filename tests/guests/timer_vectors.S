@@ -14,13 +14,6 @@
 #define TIMER_PPI     27
 
     .text
-    .global set_timer_vectors
-set_timer_vectors:
-    adr x0, timer_vectors
-    msr vbar_el1, x0
-    isb
-    ret
-
     .global daif_probe
 daif_probe:
     msr daifset, #2
@@ -37,18 +30,7 @@ daif_probe_mrs2:
     str x0, [x1]
     ret
 
-    .balign 2048
-    .global timer_vectors
-timer_vectors:
-    .irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
-    .balign 0x80
-    .if \i == 5
-    b timer_irq
-    .else
-    mov x19, #\i
-    b unexpected
-    .endif
-    .endr
+    vector_table set_timer_vectors, timer_vectors, 5, timer_irq
     .global timer_vectors_end
 timer_vectors_end:
 
@@ -79,18 +61,6 @@ timer_irq:
     ldp x0, x1, [sp], #32
     eret
 
-unexpected:
-    puts_lit "GUEST-EXCEPTION vec="
-    mov x0, x19
-    bl puthex
-    puts_lit " esr="
-    mrs x0, esr_el1
-    bl puthex
-    puts_lit " elr="
-    mrs x0, elr_el1
-    bl puthex
-    puts_lit "\r\n"
-    b psci_system_off
 
     .data
     .balign 8
