@@ -19,22 +19,6 @@ __attribute__((noinline)) void marker(unsigned long i)
     markers = markers + 1 + (i & 0);
 }
 
-static void putdec(unsigned long v)
-{
-    char buf[24];
-    int n = 0;
-
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char out[24];
-    for (int i = 0; i < n; i++)
-        out[i] = buf[n - 1 - i];
-    out[n] = 0;
-    puts(out);
-}
-
 static void putshorthex(unsigned long v)
 {
     char out[20];

@@ -29,9 +29,6 @@ int main(void);
 volatile unsigned long markers, bp_calls, sink;
 volatile unsigned long wp_var __attribute__((aligned(8)));
 
-#define SYSREG_READ(name) ({ unsigned long _v; __asm__ volatile("mrs %0, " name : "=r"(_v)); _v; })
-#define SYSREG_WRITE(name, v) __asm__ volatile("msr " name ", %0" ::"r"((unsigned long)(v)))
-
 __attribute__((noinline)) void marker(unsigned long i)
 {
     markers = markers + 1 + (i & 0);
@@ -47,21 +44,6 @@ __attribute__((noinline)) void do_store(unsigned long v)
 {
     __asm__ volatile(".global wp_store\nwp_store:\n\tstr %0, [%1]"
                      :: "r"(v), "r"(&wp_var) : "memory");
-}
-
-static void putdec(unsigned long v)
-{
-    char buf[24], out[24];
-    int n = 0;
-
-    do {
-        buf[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < n; i++)
-        out[i] = buf[n - 1 - i];
-    out[n] = 0;
-    puts(out);
 }
 
 int main(void)
