@@ -3,10 +3,12 @@ gdb-multiarch by tests/nested/runner.py).  A script imports it, drives gdb, call
 every claim, and ends with done(), which prints the GDB-RESULT line the runner reads."""
 import os
 import re
-import sys
+import socket
 import time
 
 import gdb
+
+from checks import check, done, log  # noqa: F401 (the scripts import them from here)
 
 PORT = os.environ.get("BRKVM_PORT", "1234")
 GUESTS = os.environ.get("BRKVM_GUESTS", "")
@@ -16,19 +18,6 @@ NESTED = os.environ.get("BRKVM_NESTED", "")
 # (?P<guest_variant>...) (BRKVM_VAR_guest_variant), e.g. "virt", makes connect() load
 # NAME-virt.elf for NAME.elf.  Unset (the default), nothing changes.
 GUEST_VARIANT = os.environ.get("BRKVM_GUEST_VARIANT") or os.environ.get("BRKVM_VAR_guest_variant", "")
-_fails = []
-_t0 = time.monotonic()
-
-
-def log(msg):
-    print(f"[{time.monotonic() - _t0:6.2f}] {msg}", flush=True)
-
-
-def check(cond, msg):
-    log(("GDB-CHECK ok " if cond else "GDB-CHECK FAIL ") + msg)
-    if not cond:
-        _fails.append(msg)
-    return cond
 
 
 def run(cmd):
@@ -87,15 +76,48 @@ def cont_expect_end():
     return False
 
 
-def done():
-    if _fails:
-        print("GDB-RESULT FAIL " + "; ".join(_fails), flush=True)
-    else:
-        print("GDB-RESULT PASS", flush=True)
-    os._exit(0)
-
-
 # ---- helpers for the scenarios after gdb-basic ----
+
+def record_stops():
+    """a list to which every gdb stop event appends (event type name, stop signal)"""
+    events = []
+    gdb.events.stop.connect(lambda ev: events.append(
+        (type(ev).__name__, getattr(ev, "stop_signal", None))))
+    return events
+
+
+def break_address(spec, fallback):
+    """`break SPEC`: (the gdb.Breakpoint, the address gdb put it at; fallback where gdb has no
+    Breakpoint.locations)"""
+    run(f"break {spec}")
+    bp = gdb.breakpoints()[-1]
+    return bp, (bp.locations[0].address if hasattr(bp, "locations") else fallback)
+
+
+def other_client(seconds=2):
+    """another connection to the stub while gdb is attached: send `?` and collect for SECONDS
+    what comes back; returns (bytes received, whether the other end closed the connection)"""
+    s = socket.create_connection(("127.0.0.1", int(PORT)), timeout=5)
+    s.sendall(b"+$?#3f")
+    got, closed = b"", False
+    s.settimeout(0.5)
+    t_end = time.monotonic() + seconds
+    while time.monotonic() < t_end:
+        try:
+            chunk = s.recv(4096)
+        except socket.timeout:
+            continue
+        except OSError as e:
+            log(f"other connection: {e}")
+            closed = True
+            break
+        if not chunk:
+            closed = True
+            break
+        got += chunk
+    s.close()
+    return got, closed
+
 
 def elf_bytes(path, addr, n):
     """n bytes at addr as the ELF file's PT_LOAD segments hold them (zeros past p_filesz)"""

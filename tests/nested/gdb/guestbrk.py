@@ -7,7 +7,8 @@ import os
 import sys
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
-from brkvm_test import check, connect, done, log, pc, read_mem, reg, run, sym_addr  # noqa
+from brkvm_test import (break_address, check, connect, done, log, pc, read_mem,  # noqa
+                        record_stops, reg, run, sym_addr)
 
 import gdb  # noqa: E402
 
@@ -16,13 +17,9 @@ connect(ELF)
 check(pc() == sym_addr("_start"), f"stopped at _start (pc {pc():#x})")
 marker = sym_addr("marker")
 
-stop_events = []
-gdb.events.stop.connect(lambda ev: stop_events.append(
-    (type(ev).__name__, getattr(ev, "stop_signal", None))))
+stop_events = record_stops()
 
-run("break marker")
-bp = gdb.breakpoints()[0]
-bp_addr = bp.locations[0].address if hasattr(bp, "locations") else marker
+bp, bp_addr = break_address("marker", marker)
 log(f"breakpoint 1 at {bp_addr:#x} (marker = {marker:#x})")
 check(marker <= bp_addr < marker + 0x20, "the breakpoint lies in marker")
 

@@ -7,31 +7,14 @@ import os
 import re
 import struct
 import subprocess
-import sys
 import tempfile
 import time
+
+from checks import check, done, log  # noqa: E402,F401
 
 PORT = os.environ.get("BRKVM_PORT", "1234")
 GUESTS = os.environ.get("BRKVM_GUESTS", "")
 LLDB = os.environ.get("BRKVM_LLDB", "lldb-15")
-_fails = []
-_t0 = time.monotonic()
-
-
-def log(msg):
-    print(f"[{time.monotonic() - _t0:6.2f}] {msg}", flush=True)
-
-
-def check(cond, msg):
-    log(("GDB-CHECK ok " if cond else "GDB-CHECK FAIL ") + msg)
-    if not cond:
-        _fails.append(msg)
-    return cond
-
-
-def done():
-    print("GDB-RESULT FAIL " + "; ".join(_fails) if _fails else "GDB-RESULT PASS", flush=True)
-    sys.exit(0)
 
 
 def elf_symbols(path):

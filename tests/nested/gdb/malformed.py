@@ -7,28 +7,11 @@ and exit code).  Prints GDB-CHECK lines and GDB-RESULT like the gdb scripts."""
 import os
 import random
 import socket
-import sys
 import time
 
+from checks import check, done, log  # noqa: E402,F401
+
 PORT = int(os.environ.get("BRKVM_PORT", "1234"))
-_fails = []
-_t0 = time.monotonic()
-
-
-def log(msg):
-    print(f"[{time.monotonic() - _t0:6.2f}] {msg}", flush=True)
-
-
-def check(cond, msg):
-    log(("GDB-CHECK ok " if cond else "GDB-CHECK FAIL ") + msg)
-    if not cond:
-        _fails.append(msg)
-    return cond
-
-
-def done():
-    print("GDB-RESULT FAIL " + "; ".join(_fails) if _fails else "GDB-RESULT PASS", flush=True)
-    sys.exit(0)
 
 
 def csum(payload):

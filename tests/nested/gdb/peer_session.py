@@ -5,13 +5,12 @@ running guest, Ctrl-C interrupts a continue, a plain detach lets the guest run o
 guest's code, does it keep running), a third connection while one is attached, kill."""
 import os
 import signal
-import socket
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
-from brkvm_test import PORT, connect, done, log, pc, run, sym_addr  # noqa: E402
+from brkvm_test import PORT, connect, done, log, other_client, pc, run, sym_addr  # noqa: E402
 from peer_lib import PEER, attempt, feature, packet, timed  # noqa: E402
 
 import gdb  # noqa: E402
@@ -82,24 +81,7 @@ feature("reattach", "a second `target remote` after detach attaches; the guest r
         f"{c2:#x}, pc in {where(pc()) if re_err is None else '?'}, {time.monotonic() - t:.1f} s")
 
 # a third connection while this one is attached
-s = socket.create_connection(("127.0.0.1", int(PORT)), timeout=5)
-s.sendall(b"+$?#3f")
-got, closed = b"", False
-s.settimeout(0.5)
-t_end = time.monotonic() + 2
-while time.monotonic() < t_end:
-    try:
-        chunk = s.recv(4096)
-    except socket.timeout:
-        continue
-    except OSError:
-        closed = True
-        break
-    if not chunk:
-        closed = True
-        break
-    got += chunk
-s.close()
+got, closed = other_client()
 still = packet(f"m{work:x},4")
 feature("second-client", "another client while one is attached: refused, first keeps working",
         b"$T" not in got and b"$S" not in got and still == code[:8],

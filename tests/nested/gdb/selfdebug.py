@@ -13,7 +13,8 @@ import os
 import sys
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
-from brkvm_test import check, connect, done, log, pc, reg, run, sym_addr  # noqa
+from brkvm_test import (break_address, check, connect, done, log, pc, record_stops,  # noqa
+                        reg, run, sym_addr)
 
 import gdb  # noqa: E402
 
@@ -21,12 +22,8 @@ ELF = os.path.join(os.environ["BRKVM_GUESTS"], "selfdebug.elf")
 connect(ELF)
 check(pc() == sym_addr("_start"), f"stopped at _start (pc {pc():#x})")
 marker = sym_addr("marker")
-stop_events = []
-gdb.events.stop.connect(lambda ev: stop_events.append(
-    (type(ev).__name__, getattr(ev, "stop_signal", None))))
-run("break marker")
-bp = gdb.breakpoints()[0]
-bp_addr = bp.locations[0].address if hasattr(bp, "locations") else marker
+stop_events = record_stops()
+_, bp_addr = break_address("marker", marker)
 check(marker <= bp_addr < marker + 0x20, f"the breakpoint lies in marker ({bp_addr:#x})")
 
 

@@ -6,13 +6,12 @@ and `kill` ends brkvm (the scenario checks its exit code 0 and message)."""
 import json
 import os
 import signal
-import socket
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
-from brkvm_test import PORT, check, connect, done, log, pc, reg, run, sym_addr, x_words  # noqa
+from brkvm_test import check, connect, done, log, other_client, pc, reg, run, sym_addr, x_words  # noqa
 
 import gdb  # noqa: E402
 
@@ -42,25 +41,7 @@ check(counter > st["counter"] + 1000, f"the guest ran on between the sessions: c
 
 # a third connection while this one lasts: refused (slirp accepts the TCP connection itself, so
 # what counts is that no stop reply ever comes back)
-s = socket.create_connection(("127.0.0.1", int(PORT)), timeout=5)
-s.sendall(b"+$?#3f")
-got, closed = b"", False
-s.settimeout(0.5)
-t_end = time.monotonic() + 2
-while time.monotonic() < t_end:
-    try:
-        chunk = s.recv(4096)
-    except socket.timeout:
-        continue
-    except OSError as e:
-        log(f"third connection: {e}")
-        closed = True
-        break
-    if not chunk:
-        closed = True
-        break
-    got += chunk
-s.close()
+got, closed = other_client()
 log(f"third connection: received {got!r}, closed by the other end: {closed}")
 check(b"$T" not in got and b"$S" not in got, f"a third connection gets no stop reply ({got!r})")
 check(closed, "the third connection was closed by the stub (through slirp)")
