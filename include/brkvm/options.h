@@ -9,7 +9,23 @@
 #define BRKVM_MEM_MIN (16ULL << 20)
 #define BRKVM_CPUS_MAX 512
 
+#define BRKVM_MAX_DISKS 8
+#define BRKVM_MAX_SHARES 8
+
 enum brkvm_loglevel { LOG_LVL_ERROR, LOG_LVL_WARNING, LOG_LVL_INFO, LOG_LVL_DEBUG };
+enum brkvm_console { CONSOLE_SERIAL, CONSOLE_VIRTIO };
+/* --irqchip: AUTO = GICv3 when KVM has one, else GICv2 */
+enum brkvm_irqchip { IRQCHIP_AUTO, IRQCHIP_GICV2, IRQCHIP_GICV3, IRQCHIP_GICV3_ITS };
+
+struct brkvm_disk {  /* -d FILE[,ro] */
+    char *path;
+    bool ro;
+};
+
+struct brkvm_share { /* --9p DIR,TAG[,ro] */
+    char *dir, *tag;
+    bool ro;
+};
 
 struct brkvm_config {
     char *kernel;       /* -k: Image, ELF or flat binary (required) */
@@ -29,6 +45,19 @@ struct brkvm_config {
     bool has_kaslr_seed; /* --kaslr-seed N: /chosen/kaslr-seed for reproducible layouts */
     uint64_t kaslr_seed;
     bool no_kaslr;      /* --no-kaslr: "nokaslr" on the kernel command line */
+    /* devices and machine (kvmtool's spellings) */
+    struct brkvm_disk disks[BRKVM_MAX_DISKS];
+    unsigned ndisks;
+    struct brkvm_share shares[BRKVM_MAX_SHARES];
+    unsigned nshares;
+    enum brkvm_console console; /* --console serial|virtio */
+    bool rng;                   /* --rng: virtio-rng */
+    enum brkvm_irqchip irqchip; /* --irqchip gicv2|gicv3|gicv3-its */
+    bool pmu;                   /* --pmu: KVM's PMUv3 on every vCPU */
+    bool no_sve;                /* --no-sve: no SVE for the guest (offered when KVM has it) */
+    bool nodefaults;            /* --nodefaults: no default devices (brkvm has none besides the
+                                   UART, which kvm-unit-tests needs) */
+    bool reboot;                /* --reboot: PSCI SYSTEM_RESET restarts the guest */
 };
 
 enum options_result {
