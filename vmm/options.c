@@ -21,21 +21,78 @@ static char *fail(const char *fmt, ...)
     return msg;
 }
 
+/* kvm-unit-tests (search_kvmtool_binary) recognises a kvmtool-compatible VMM by this line */
 static const char *top_help =
-    "Usage: brkvm COMMAND [OPTIONS]\n"
+    "usage: brkvm [--version] [--help] COMMAND [ARGS]\n"
     "\n"
-    "Commands:\n"
-    "  run      boot a guest kernel or bare-metal payload under KVM\n"
+    " The most commonly used brkvm commands are:\n"
+    "   run      boot a guest kernel or bare-metal payload under KVM (with a GDB stub)\n"
     "\n"
-    "  brkvm run --help     options of 'run'\n"
-    "  brkvm --version      print the version\n";
+    " 'brkvm run --help' lists the options of run; 'brkvm --version' prints the version.\n";
+
+/* -d FILE[,ro]: kvmtool's spelling (its other suffixes, e.g. ,direct, are refused) */
+static int parse_disk(const char *arg, struct brkvm_disk *d, char **msg)
+{
+    char **part = g_strsplit(arg, ",", -1);
+    int r = 0;
+
+    d->ro = false;
+    d->path = g_strdup(part[0] ? part[0] : "");
+    for (char **o = part[0] ? part + 1 : part; *o && !r; o++) {
+        if (!strcmp(*o, "ro")) {
+            d->ro = true;
+        } else {
+            *msg = fail("--disk %s: unknown disk option '%s' (brkvm knows ,ro)", arg, *o);
+            r = -EINVAL;
+        }
+    }
+    g_strfreev(part);
+    if (!r && !*d->path) {
+        *msg = fail("--disk %s: no file name; use -d FILE or -d FILE,ro", arg);
+        r = -EINVAL;
+    }
+    return r;
+}
+
+/* --9p DIR[,TAG][,ro]: the tag defaults to kvmtool's "kvm_9p" */
+static int parse_share(const char *arg, struct brkvm_share *sh, char **msg)
+{
+    char **part = g_strsplit(arg, ",", -1);
+    unsigned n = g_strv_length(part);
+    int r = 0;
+
+    sh->ro = n > 1 && !strcmp(part[n - 1], "ro");
+    if (sh->ro)
+        n--;
+    if (n == 0 || !*part[0]) {
+        *msg = fail("--9p %s: no directory; use --9p DIR,TAG (add ,ro for read-only)", arg);
+        r = -EINVAL;
+    } else if (n > 2) {
+        *msg = fail("--9p %s: too many fields; use --9p DIR,TAG or --9p DIR,TAG,ro", arg);
+        r = -EINVAL;
+    } else {
+        sh->dir = g_strdup(part[0]);
+        sh->tag = g_strdup(n == 2 ? part[1] : "kvm_9p");
+        /* the mount tag travels in a 16-bit length field; Linux wants it printable */
+        if (!*sh->tag || strlen(sh->tag) > 255 || strpbrk(sh->tag, " \t\n/")) {
+            *msg = fail("--9p %s: tag '%s' must be 1-255 characters without spaces or '/'", arg,
+                        sh->tag);
+            r = -EINVAL;
+        }
+    }
+    g_strfreev(part);
+    return r;
+}
 
 int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_text)
 {
     char *mem = NULL, *load_addr = NULL, *loglevel = NULL;
     int cpus = 1;
     gboolean debug_mmio = FALSE, gdb_wait = FALSE, no_pauth = FALSE, no_kaslr = FALSE;
-    char *kaslr_seed = NULL;
+    char *kaslr_seed = NULL, *console = NULL, *irqchip = NULL, *network = NULL;
+    char **disks = NULL, **shares = NULL;
+    gboolean rng = FALSE, pmu = FALSE, no_sve = FALSE, nodefaults = FALSE, reboot = FALSE;
+    gboolean qemu_s = FALSE, qemu_S = FALSE;
     GError *err = NULL;
     GOptionContext *ctx = NULL;
     int ret = -EINVAL;
@@ -65,7 +122,7 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
         return -EINVAL;
     }
 
-    const GOptionEntry entries[] = {
+    const GOptionEntry machine[] = {
         {"kernel", 'k', 0, G_OPTION_ARG_FILENAME, &cfg->kernel,
          "kernel to boot: arm64 Linux Image, ELF, or flat binary (required)", "FILE"},
         {"initrd", 'i', 0, G_OPTION_ARG_FILENAME, &cfg->initrd, "initial ramdisk", "FILE"},
@@ -73,33 +130,76 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
         {"mem", 'm', 0, G_OPTION_ARG_STRING, &mem,
          "guest RAM, e.g. 512M or 2G; a bare number is MiB (default 256M)", "SIZE"},
         {"cpus", 'c', 0, G_OPTION_ARG_INT, &cpus, "number of vCPUs (default 1)", "N"},
+        {"irqchip", 0, 0, G_OPTION_ARG_STRING, &irqchip,
+         "gicv2, gicv3 or gicv3-its (GICv3 + ITS); default: GICv3 if KVM has it, else GICv2",
+         "TYPE"},
+        {"pmu", 0, 0, G_OPTION_ARG_NONE, &pmu, "give every vCPU KVM's PMUv3 (PPI 7, INTID 23)",
+         NULL},
+        {"no-sve", 0, 0, G_OPTION_ARG_NONE, &no_sve,
+         "do not offer the guest SVE (offered when KVM has it)", NULL},
+        {"no-pauth", 0, 0, G_OPTION_ARG_NONE, &no_pauth,
+         "do not offer the guest pointer authentication (offered when the host has it)", NULL},
         {"load-addr", 0, 0, G_OPTION_ARG_STRING, &load_addr,
          "guest-physical load address of a flat binary (default RAM start + 0x80000)", "ADDR"},
         {"dump-dtb", 0, 0, G_OPTION_ARG_FILENAME, &cfg->dump_dtb,
          "also write the generated device tree blob to FILE", "FILE"},
+        {"reboot", 0, 0, G_OPTION_ARG_NONE, &reboot,
+         "restart the guest on PSCI SYSTEM_RESET (default: exit with status 3)", NULL},
+        {"nodefaults", 0, 0, G_OPTION_ARG_NONE, &nodefaults,
+         "no default devices (kvmtool's flag; brkvm's only default device is the UART, kept)",
+         NULL},
         {"loglevel", 0, 0, G_OPTION_ARG_STRING, &loglevel,
          "error, warning (default), info or debug", "LEVEL"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    const GOptionEntry devices[] = {
+        {"disk", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &disks,
+         "virtio-blk disk from a raw image, repeatable; ,ro: read-only", "FILE[,ro]"},
+        {"9p", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &shares,
+         "share host directory DIR as virtio-9p TAG (default kvm_9p), repeatable; in the guest: "
+         "mount -t 9p -o trans=virtio TAG /mnt", "DIR,TAG[,ro]"},
+        {"console", 0, 0, G_OPTION_ARG_STRING, &console,
+         "serial (8250 UART, ttyS0: default) or virtio (virtio-console, hvc0)", "TYPE"},
+        {"rng", 0, 0, G_OPTION_ARG_NONE, &rng, "virtio-rng, fed from getrandom()", NULL},
+        {"network", 'n', 0, G_OPTION_ARG_STRING, &network,
+         "mode=none only (kvmtool's flag; brkvm has no network device)", "mode=none"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    const GOptionEntry debugging[] = {
         {"gdb", 0, 0, G_OPTION_ARG_STRING, &cfg->gdb,
          "GDB stub on [HOST:]PORT (host defaults to 127.0.0.1) or unix:PATH", "ADDR"},
         {"gdb-wait", 0, 0, G_OPTION_ARG_NONE, &gdb_wait,
          "with --gdb: stop before the first instruction until gdb continues", NULL},
+        {"gdb-default", 's', 0, G_OPTION_ARG_NONE, &qemu_s, "QEMU's -s: --gdb 127.0.0.1:1234",
+         NULL},
+        {"start-stopped", 'S', 0, G_OPTION_ARG_NONE, &qemu_S, "QEMU's -S: --gdb-wait", NULL},
         {"symbols", 0, 0, G_OPTION_ARG_FILENAME, &cfg->symbols,
          "the kernel's symbols (vmlinux or System.map): KASLR slide for gdb (qOffsets)", "FILE"},
         {"kaslr-seed", 0, 0, G_OPTION_ARG_STRING, &kaslr_seed,
          "put N in /chosen/kaslr-seed (a reproducible KASLR layout)", "N"},
         {"no-kaslr", 0, 0, G_OPTION_ARG_NONE, &no_kaslr,
          "add nokaslr to the kernel command line", NULL},
-        {"no-pauth", 0, 0, G_OPTION_ARG_NONE, &no_pauth,
-         "do not offer the guest pointer authentication (offered when the host has it)", NULL},
         {"debug-mmio", 0, 0, G_OPTION_ARG_NONE, &debug_mmio,
          "log guest accesses to unmapped MMIO addresses", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
+    GOptionGroup *g;
 
     ctx = g_option_context_new("- boot a guest under KVM");
-    g_option_context_set_summary(ctx, "Guest console: the UART is on stdin/stdout.  When stdin is a\n"
-                                      "terminal, press Ctrl-A x to quit, Ctrl-A Ctrl-A to send Ctrl-A.");
-    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_summary(ctx, "Guest console: the UART (or hvc0) is on stdin/stdout.  When "
+                                      "stdin is a\nterminal, press Ctrl-A x to quit, Ctrl-A Ctrl-A "
+                                      "to send Ctrl-A.\nExit status: 0 powered off, 1 guest crash "
+                                      "or VMM error, 2 bad input, 3 reset.");
+    g_set_prgname("brkvm run");
+    g = g_option_group_new("machine", "Machine:", "machine", NULL, NULL);
+    g_option_group_add_entries(g, machine);
+    g_option_context_add_group(ctx, g);
+    g = g_option_group_new("devices", "Devices (virtio-mmio):", "devices", NULL, NULL);
+    g_option_group_add_entries(g, devices);
+    g_option_context_add_group(ctx, g);
+    g = g_option_group_new("debugging", "Debugging:", "debugging", NULL, NULL);
+    g_option_group_add_entries(g, debugging);
+    g_option_context_add_group(ctx, g);
     g_option_context_set_help_enabled(ctx, FALSE);
 
     /* GOptionContext wants argv[0]; make "brkvm run" look like one program name */
@@ -108,7 +208,7 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
     args[0] = g_strdup("brkvm run");
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            *out_text = g_option_context_get_help(ctx, TRUE, NULL);
+            *out_text = g_option_context_get_help(ctx, FALSE, NULL);
             ret = OPTIONS_EXIT;
             goto out;
         }
@@ -182,6 +282,70 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
         cfg->loglevel = (enum brkvm_loglevel)i;
     }
     cfg->debug_mmio = debug_mmio;
+    if (qemu_s) {
+        if (cfg->gdb) {
+            *out_text = fail("-s and --gdb %s contradict each other: use one", cfg->gdb);
+            goto out;
+        }
+        cfg->gdb = g_strdup("127.0.0.1:1234");
+    }
+    gdb_wait = gdb_wait || qemu_S;
+    for (char **d = disks; d && *d; d++) {
+        if (cfg->ndisks == BRKVM_MAX_DISKS) {
+            *out_text = fail("--disk %s: at most %d disks", *d, BRKVM_MAX_DISKS);
+            goto out;
+        }
+        if (parse_disk(*d, &cfg->disks[cfg->ndisks++], out_text))
+            goto out;
+    }
+    for (char **d = shares; d && *d; d++) {
+        if (cfg->nshares == BRKVM_MAX_SHARES) {
+            *out_text = fail("--9p %s: at most %d shared directories", *d, BRKVM_MAX_SHARES);
+            goto out;
+        }
+        if (parse_share(*d, &cfg->shares[cfg->nshares++], out_text))
+            goto out;
+        for (unsigned i = 0; i + 1 < cfg->nshares; i++)
+            if (!strcmp(cfg->shares[i].tag, cfg->shares[cfg->nshares - 1].tag)) {
+                *out_text = fail("--9p %s: tag '%s' is already used by --9p %s", *d,
+                                 cfg->shares[i].tag, cfg->shares[i].dir);
+                goto out;
+            }
+    }
+    if (console) {
+        if (!strcmp(console, "serial")) {
+            cfg->console = CONSOLE_SERIAL;
+        } else if (!strcmp(console, "virtio")) {
+            cfg->console = CONSOLE_VIRTIO;
+        } else {
+            *out_text = fail("--console %s: unknown; use serial (8250 UART) or virtio (hvc0)%s",
+                             console, !strcmp(console, "hv") ? " (brkvm has no hv console)" : "");
+            goto out;
+        }
+    }
+    if (irqchip) {
+        static const char *names[] = {"auto", "gicv2", "gicv3", "gicv3-its"};
+        unsigned i;
+        for (i = 0; i < G_N_ELEMENTS(names); i++)
+            if (!strcmp(irqchip, names[i]))
+                break;
+        if (i == G_N_ELEMENTS(names)) {
+            *out_text = fail("--irqchip %s: unknown; use gicv2, gicv3 or gicv3-its%s", irqchip,
+                             !strcmp(irqchip, "gicv2m") ? " (brkvm has no GICv2m)" : "");
+            goto out;
+        }
+        cfg->irqchip = (enum brkvm_irqchip)i;
+    }
+    if (network && strcmp(network, "mode=none") && strcmp(network, "none")) {
+        *out_text = fail("--network %s: brkvm has no network device; only --network mode=none "
+                         "is accepted", network);
+        goto out;
+    }
+    cfg->rng = rng;
+    cfg->pmu = pmu;
+    cfg->no_sve = no_sve;
+    cfg->nodefaults = nodefaults;
+    cfg->reboot = reboot;
     if (gdb_wait && !cfg->gdb) {
         *out_text = fail("--gdb-wait needs --gdb ADDR (e.g. --gdb 1234)");
         goto out;
@@ -221,6 +385,11 @@ out:
     g_free(load_addr);
     g_free(loglevel);
     g_free(kaslr_seed);
+    g_free(console);
+    g_free(irqchip);
+    g_free(network);
+    g_strfreev(disks);
+    g_strfreev(shares);
     g_clear_error(&err);
     g_option_context_free(ctx);
     return ret;
@@ -254,4 +423,11 @@ void options_free(struct brkvm_config *cfg)
     g_clear_pointer(&cfg->dump_dtb, g_free);
     g_clear_pointer(&cfg->gdb, g_free);
     g_clear_pointer(&cfg->symbols, g_free);
+    for (unsigned i = 0; i < cfg->ndisks; i++)
+        g_clear_pointer(&cfg->disks[i].path, g_free);
+    for (unsigned i = 0; i < cfg->nshares; i++) {
+        g_clear_pointer(&cfg->shares[i].dir, g_free);
+        g_clear_pointer(&cfg->shares[i].tag, g_free);
+    }
+    cfg->ndisks = cfg->nshares = 0;
 }

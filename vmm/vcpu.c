@@ -138,7 +138,9 @@ static void handle_system_event(struct vcpu *v)
         vm_request_exit(vm, 0, "guest powered off (PSCI SYSTEM_OFF from vCPU %u)", v->id);
         break;
     case KVM_SYSTEM_EVENT_RESET:
-        vm_request_exit(vm, 0, "guest requested a reset (PSCI SYSTEM_RESET from vCPU %u)", v->id);
+        /* a distinct status, so scripts tell a reboot from a power-off (kvmtool exits too) */
+        vm_request_exit(vm, 3, "guest requested a reset (PSCI SYSTEM_RESET from vCPU %u; exit "
+                        "status 3)", v->id);
         break;
     case KVM_SYSTEM_EVENT_CRASH:
         vm_request_exit(vm, 1, "guest crashed (system event CRASH from vCPU %u)", v->id);

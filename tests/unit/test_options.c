@@ -63,6 +63,58 @@ static void test_defaults_and_all_flags(void)
     options_free(&cfg);
 }
 
+/* kvmtool's run flags with kvmtool's meaning, and QEMU's -s/-S */
+static void test_kvmtool_and_qemu_flags(void)
+{
+    struct brkvm_config cfg;
+    char *text;
+
+    g_assert_cmpint(parse("brkvm run -k K -d a.img -d b.img,ro --disk c,ro --9p /tmp,hostshare "
+                          "--9p /srv,data,ro --9p /x --console virtio --rng --irqchip=gicv3-its "
+                          "--pmu --nodefaults --network mode=none --loglevel=warning --no-sve "
+                          "--reboot", &cfg, &text), ==, OPTIONS_OK);
+    g_assert_cmpuint(cfg.ndisks, ==, 3);
+    g_assert_cmpstr(cfg.disks[0].path, ==, "a.img");
+    g_assert_false(cfg.disks[0].ro);
+    g_assert_cmpstr(cfg.disks[1].path, ==, "b.img");
+    g_assert_true(cfg.disks[1].ro);
+    g_assert_cmpstr(cfg.disks[2].path, ==, "c");
+    g_assert_true(cfg.disks[2].ro);
+    g_assert_cmpuint(cfg.nshares, ==, 3);
+    g_assert_cmpstr(cfg.shares[0].dir, ==, "/tmp");
+    g_assert_cmpstr(cfg.shares[0].tag, ==, "hostshare");
+    g_assert_false(cfg.shares[0].ro);
+    g_assert_cmpstr(cfg.shares[1].tag, ==, "data");
+    g_assert_true(cfg.shares[1].ro);
+    g_assert_cmpstr(cfg.shares[2].tag, ==, "kvm_9p"); /* kvmtool's default tag */
+    g_assert_cmpint(cfg.console, ==, CONSOLE_VIRTIO);
+    g_assert_true(cfg.rng);
+    g_assert_cmpint(cfg.irqchip, ==, IRQCHIP_GICV3_ITS);
+    g_assert_true(cfg.pmu && cfg.nodefaults && cfg.no_sve && cfg.reboot);
+    g_assert_cmpint(cfg.loglevel, ==, LOG_LVL_WARNING);
+    options_free(&cfg);
+
+    g_assert_cmpint(parse("brkvm run -k K", &cfg, &text), ==, OPTIONS_OK);
+    g_assert_cmpint(cfg.console, ==, CONSOLE_SERIAL);
+    g_assert_cmpint(cfg.irqchip, ==, IRQCHIP_AUTO);
+    g_assert_false(cfg.rng || cfg.pmu || cfg.reboot || cfg.ndisks || cfg.nshares);
+    g_assert_null(cfg.gdb);
+    options_free(&cfg);
+
+    g_assert_cmpint(parse("brkvm run -k K --irqchip gicv2 --console serial", &cfg, &text), ==,
+                    OPTIONS_OK);
+    g_assert_cmpint(cfg.irqchip, ==, IRQCHIP_GICV2);
+    options_free(&cfg);
+
+    g_assert_cmpint(parse("brkvm run -k K -s -S", &cfg, &text), ==, OPTIONS_OK);
+    g_assert_cmpstr(cfg.gdb, ==, "127.0.0.1:1234");
+    g_assert_true(cfg.gdb_wait);
+    options_free(&cfg);
+    g_assert_cmpint(parse("brkvm run -k K -s", &cfg, &text), ==, OPTIONS_OK);
+    g_assert_false(cfg.gdb_wait);
+    options_free(&cfg);
+}
+
 static void test_help(void)
 {
     struct brkvm_config cfg;
@@ -70,10 +122,19 @@ static void test_help(void)
 
     g_assert_cmpint(parse("brkvm --help", &cfg, &text), ==, OPTIONS_EXIT);
     g_assert_nonnull(strstr(text, "run"));
+    /* what kvm-unit-tests' search_kvmtool_binary greps for */
+    g_assert_nonnull(strstr(text, "The most commonly used"));
     g_free(text);
     g_assert_cmpint(parse("brkvm run --help", &cfg, &text), ==, OPTIONS_EXIT);
     g_assert_nonnull(strstr(text, "--kernel"));
     g_assert_nonnull(strstr(text, "Ctrl-A x"));
+    /* every flag, in groups */
+    static const char *flags[] = {"--disk", "--9p", "--console", "--rng", "--irqchip", "--pmu",
+                                  "--nodefaults", "--network", "--gdb", "--gdb-wait", "-s,",
+                                  "-S,", "--symbols", "--no-sve", "--reboot", "--dump-dtb",
+                                  "Devices", "Debugging"};
+    for (unsigned i = 0; i < G_N_ELEMENTS(flags); i++)
+        g_assert_nonnull(strstr(text, flags[i]));
     g_free(text);
     g_assert_cmpint(parse("brkvm run -h", &cfg, &text), ==, OPTIONS_EXIT);
     g_free(text);
@@ -101,6 +162,18 @@ static void test_errors(void)
         {"brkvm run -k", "Missing argument"},
         {"brkvm run -k K --kaslr-seed x", "--kaslr-seed x: not a number"},
         {"brkvm run -k K --kaslr-seed 5 --no-kaslr", "contradict"},
+        {"brkvm run -k K -d D,direct", "unknown disk option 'direct'"},
+        {"brkvm run -k K -d ,ro", "no file name"},
+        {"brkvm run -k K --9p ,tag", "no directory"},
+        {"brkvm run -k K --9p d,a,b,c", "too many fields"},
+        {"brkvm run -k K --9p d,t --9p e,t", "tag 't' is already used by --9p d"},
+        {"brkvm run -k K --console hv", "--console hv: unknown"},
+        {"brkvm run -k K --irqchip gicv2m", "no GICv2m"},
+        {"brkvm run -k K --network mode=tap", "only --network mode=none"},
+        {"brkvm run -k K --network mode=user,guest_ip=1", "brkvm has no network device"},
+        {"brkvm run -k K -s --gdb 99", "contradict"},
+        {"brkvm run -k K -S", "--gdb-wait needs --gdb"},
+        {"brkvm run -k K -d a -d b -d c -d d -d e -d f -d g -d h -d i", "at most 8 disks"},
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
         struct brkvm_config cfg;
@@ -138,6 +211,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/options/defaults-and-flags", test_defaults_and_all_flags);
     g_test_add_func("/options/help", test_help);
+    g_test_add_func("/options/kvmtool-and-qemu-flags", test_kvmtool_and_qemu_flags);
     g_test_add_func("/options/errors", test_errors);
     g_test_add_func("/options/host-checks", test_host_checks);
     return g_test_run();

@@ -1,5 +1,5 @@
 # guest-exits - how brkvm ends for guests that do not just power off:
-#   reset.{elf,bin}      PSCI SYSTEM_RESET: exit 0, one line saying the guest requested a reset
+#   reset.{elf,bin}      PSCI SYSTEM_RESET: exit 3 (distinct from power-off), one line saying the guest requested a reset
 #   badaccess.{elf,bin}  a plain ldr from 0x2000000 (no RAM, no device) reads 0 and the guest
 #                        continues, silently, or with --debug-mmio with a warning naming the
 #                        address; then an ldp from there (no valid syndrome: KVM_RUN fails with
@@ -13,9 +13,9 @@ for g in reset.elf reset.bin; do
     [ $RC = 137 ] && fail "$g: brkvm still running after ${RUN_LIMIT}s"
     expect_line /tmp/out 'GUEST-EXCEPTION|GUEST-FAIL' && fail "$g: $(grep -m1 -E 'GUEST-EXCEPTION|GUEST-FAIL' /tmp/out | tr -d '\r')"
     expect_line /tmp/out '^GUEST-RESET-REQUEST' || fail "$g: no GUEST-RESET-REQUEST marker"
-    [ $RC = 0 ] || fail "$g: brkvm exited $RC after SYSTEM_RESET (want 0)"
+    [ $RC = 3 ] || fail "$g: brkvm exited $RC after SYSTEM_RESET (want 3)"
     expect_line /tmp/out '^brkvm: .*reset' || fail "$g: no 'brkvm: ...reset...' line"
-    ok "$g: exit 0, $(grep -m1 '^brkvm: .*reset' /tmp/out)"
+    ok "$g: exit 3, $(grep -m1 '^brkvm: .*reset' /tmp/out)"
 done
 
 for g in badaccess.elf badaccess.bin; do
