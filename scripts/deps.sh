@@ -8,7 +8,7 @@ ARCH=$(dpkg --print-architecture)
 SYSROOT=$TOP/build/sysroot-arm64
 DL=$TOP/build/dl
 
-pkgs="meson ninja-build pkg-config gcc libglib2.0-dev libfdt-dev libpcre2-dev cpio python3 xz-utils file clang libclang-rt-14-dev"
+pkgs="meson ninja-build pkg-config gcc libglib2.0-dev libfdt-dev libpcre2-dev cpio python3 xz-utils file clang libclang-rt-14-dev e2fsprogs"
 if [ "$ARCH" = amd64 ]; then
     pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm gdb-multiarch lldb-15"
 else

@@ -88,7 +88,7 @@ bool wait_all_paused(struct vm *vm)
 
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += PAUSE_WAIT_SECONDS;
-    while (vm->dbg.npaused < vm->nr_vcpus) {
+    while (vm->dbg.npaused < vm->nr_vcpus || vm->dbg.dev_busy) {
         if (vm_exiting(vm))
             return false;
         if (pthread_cond_timedwait(&vm->dbg.cond, &vm->dbg.lock, &until) == ETIMEDOUT) {
@@ -250,6 +250,39 @@ void debug_wake_all(struct vm *vm)
     if (!vm->dbg.enabled)
         return;
     pthread_mutex_lock(&vm->dbg.lock);
+    pthread_cond_broadcast(&vm->dbg.cond);
+    pthread_mutex_unlock(&vm->dbg.lock);
+}
+
+/* lock held: gdb holds (or is about to hold) the guest stopped */
+static bool guest_held(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        if (vm->vcpus[i].dbg.want_pause || vm->vcpus[i].dbg.paused)
+            return true;
+    return false;
+}
+
+bool debug_devices_enter(struct vm *vm, bool wait)
+{
+    if (!vm->dbg.enabled)
+        return !vm_exiting(vm);
+    pthread_mutex_lock(&vm->dbg.lock);
+    while (guest_held(vm) && wait && !vm_exiting(vm))
+        pthread_cond_wait(&vm->dbg.cond, &vm->dbg.lock);
+    bool ok = !guest_held(vm) && !vm_exiting(vm);
+    if (ok)
+        vm->dbg.dev_busy++;
+    pthread_mutex_unlock(&vm->dbg.lock);
+    return ok;
+}
+
+void debug_devices_leave(struct vm *vm)
+{
+    if (!vm->dbg.enabled)
+        return;
+    pthread_mutex_lock(&vm->dbg.lock);
+    vm->dbg.dev_busy--;
     pthread_cond_broadcast(&vm->dbg.cond);
     pthread_mutex_unlock(&vm->dbg.lock);
 }

@@ -8,6 +8,7 @@
 #include <brkvm/size.h>
 #include <brkvm/symbols.h>
 #include <brkvm/term.h>
+#include <brkvm/virtio_devices.h>
 #include <brkvm/vm.h>
 
 #include <errno.h>
@@ -84,12 +85,63 @@ static void file_unmap(struct file_map *f)
     f->data = NULL;
 }
 
+static void console_write(const uint8_t *buf, size_t n)
+{
+    while (n) {
+        ssize_t r = write(STDOUT_FILENO, buf, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return; /* stdout gone: the guest's output is dropped, the guest goes on */
+        buf += r;
+        n -= (size_t)r;
+    }
+}
+
 static void uart_tx(void *opaque, uint8_t c)
 {
-    ssize_t r;
-    do
-        r = write(STDOUT_FILENO, &c, 1);
-    while (r < 0 && errno == EINTR);
+    console_write(&c, 1);
+}
+
+static void virtio_console_tx(void *opaque, const uint8_t *buf, size_t n)
+{
+    console_write(buf, n);
+}
+
+static struct virtio_console vcon_dev = {.tx = virtio_console_tx};
+
+static void free_blk(void *dev)
+{
+    virtio_blk_close(dev);
+}
+
+/* the virtio devices the command line asks for, in slot order: disks, 9p, console, rng */
+static struct virtio_blk *disks[BRKVM_MAX_DISKS]; /* opened before the VM: bad input */
+
+static int virtio_devices_init(struct vm *vm, char **msg)
+{
+    const struct brkvm_config *cfg = vm->cfg;
+    int r;
+
+    for (unsigned i = 0; i < cfg->ndisks; i++) {
+        struct virtio_blk *b = disks[i];
+        disks[i] = NULL; /* the slot owns it now, even if adding fails */
+        if ((r = virtio_host_add(vm, &virtio_blk_ops, b, free_blk, NULL, msg)))
+            return r;
+    }
+    if (cfg->console == CONSOLE_VIRTIO &&
+        (r = virtio_host_add(vm, &virtio_console_ops, &vcon_dev, NULL, &vm->vcon, msg)))
+        return r;
+    if (cfg->rng && (r = virtio_host_add(vm, &virtio_rng_ops, NULL, NULL, NULL, msg)))
+        return r;
+    return 0;
+}
+
+/* input for the guest's console: hvc0 with --console virtio, else the UART */
+static unsigned console_input(struct vm *vm, const uint8_t *buf, unsigned n)
+{
+    return vm->vcon ? virtio_host_console_input(vm, buf, n)
+                    : uart_8250_push_input(&vm->uart, buf, n);
 }
 
 static void uart_irq(void *opaque, int level)
@@ -106,9 +158,11 @@ static int devices_init(struct vm *vm, char **msg)
 
     uart_8250_init(&vm->uart, BRKVM_UART_SPI, uart_tx, uart_irq, vm);
     r = bus_register(&vm->bus, BRKVM_UART_BASE, UART_MMIO_SIZE, &uart_8250_ops, &vm->uart);
-    if (r)
+    if (r) {
         *msg = g_strdup_printf("registering the UART: %s", strerror(-r));
-    return r;
+        return r;
+    }
+    return virtio_devices_init(vm, msg);
 }
 
 static void on_signal(int sig)
@@ -146,7 +200,7 @@ static void main_loop(struct vm *vm, bool tty)
         if (vm_exiting(vm))
             return;
         if (npending) {
-            off += uart_8250_push_input(&vm->uart, pending + off, npending - off);
+            off += console_input(vm, pending + off, (unsigned)(npending - off));
             if (off == npending)
                 npending = off = 0;
             continue;
@@ -166,7 +220,7 @@ static void main_loop(struct vm *vm, bool tty)
                 vm_request_exit(vm, 0, "quit from the console (Ctrl-A x)");
                 return;
             }
-            off = uart_8250_push_input(&vm->uart, pending, npending);
+            off = console_input(vm, pending, (unsigned)npending);
             if (off == npending)
                 npending = off = 0;
         }
@@ -178,14 +232,8 @@ static void main_loop(struct vm *vm, bool tty)
  * ignored.  NULL when everything asked for is supported. */
 static char *config_unsupported(const struct brkvm_config *cfg)
 {
-    if (cfg->ndisks)
-        return g_strdup_printf("--disk %s: virtio-blk is not in this build yet", cfg->disks[0].path);
     if (cfg->nshares)
         return g_strdup_printf("--9p %s: virtio-9p is not in this build yet", cfg->shares[0].dir);
-    if (cfg->console == CONSOLE_VIRTIO)
-        return g_strdup("--console virtio: virtio-console is not in this build yet");
-    if (cfg->rng)
-        return g_strdup("--rng: virtio-rng is not in this build yet");
     if (cfg->pmu)
         return g_strdup("--pmu: the guest PMU is not in this build yet");
     if (cfg->irqchip != IRQCHIP_AUTO)
@@ -251,6 +299,13 @@ int main(int argc, char **argv)
             return fail(EXIT_BAD_INPUT, g_strdup_printf("--symbols %s: %s", cfg.symbols, why));
         vm->has_link_text = true;
     }
+    for (unsigned i = 0; i < cfg.ndisks; i++) {
+        if (virtio_blk_open(&disks[i], cfg.disks[i].path, cfg.disks[i].ro, &msg)) {
+            while (i--)
+                virtio_blk_close(disks[i]);
+            return fail(EXIT_BAD_INPUT, msg);
+        }
+    }
     /* placement first: a kernel or initrd that cannot fit is bad input, found before KVM */
     if (loader_plan(&payload, kernel.len, BRKVM_RAM_BASE, cfg.mem_size, cfg.has_load_addr,
                     cfg.load_addr, initrd.len, &vm->map, &why)) {
@@ -304,13 +359,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     tty = term_init();
 
-    if (vcpu_start_all(vm, &msg)) {
+    if (virtio_host_start(vm, &msg) || vcpu_start_all(vm, &msg)) {
         vm_request_exit(vm, EXIT_GUEST_ERROR, "%s", msg);
         g_free(msg);
     } else {
         main_loop(vm, tty);
     }
     vcpu_stop_all(vm);
+    virtio_host_stop(vm);
     gdb_server_stop(&gdb_srv);
     term_restore();
     code = vm->exit_code;

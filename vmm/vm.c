@@ -135,6 +135,7 @@ int vm_create(struct vm *vm, const struct brkvm_config *cfg, char **msg)
 
 void vm_destroy(struct vm *vm)
 {
+    virtio_host_stop(vm);
     if (vm->vcpus) {
         for (unsigned i = 0; i < vm->nr_vcpus; i++) {
             if (vm->vcpus[i].run)

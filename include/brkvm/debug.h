@@ -27,6 +27,7 @@ struct vm_debug {
     struct bp_table bps;
     uint64_t kernel_ttbr1; /* a TTBR1_EL1 seen at EL1: the kernel's tables, for KPTI */
     struct arm64_hwdebug hw; /* gdb's hardware breakpoints and watchpoints, on every vCPU */
+    unsigned dev_busy;       /* device threads between debug_devices_enter and _leave */
     bool time_frozen;        /* the guest's virtual counter is held at frozen_cnt */
     uint64_t frozen_cnt;
 };
@@ -57,6 +58,13 @@ bool debug_pause_point(struct vcpu *v);
 void debug_handle_exit(struct vcpu *v);
 /* wake paused vCPUs so they see the VM is exiting */
 void debug_wake_all(struct vm *vm);
+
+/* Device threads around work that writes guest memory or raises interrupts: while gdb holds the
+ * guest stopped nothing is delivered into it.  enter waits (wait = true) until the guest runs, or
+ * returns false at once (wait = false) or when the VM is exiting; a true enter needs a leave.
+ * The stub thread touches the stopped guest only once every device thread has left. */
+bool debug_devices_enter(struct vm *vm, bool wait);
+void debug_devices_leave(struct vm *vm);
 
 /* 8 bytes of guest RAM at pa for the page-table walker (opaque: the struct vm); 0/-EFAULT */
 int debug_read_phys(void *opaque, uint64_t pa, uint64_t *val);

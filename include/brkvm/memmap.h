@@ -4,8 +4,10 @@
 
 #define BRKVM_UART_BASE 0x01000000ULL        /* ns16550a, 8 byte registers */
 #define BRKVM_UART_SPI 0                     /* GIC SPI 0 = INTID 32 */
-#define BRKVM_VIRTIO_MMIO_BASE 0x03000000ULL /* virtio-mmio slots, 0x200 each (reserved) */
+#define BRKVM_VIRTIO_MMIO_BASE 0x03000000ULL /* virtio-mmio slots, 0x200 each */
 #define BRKVM_VIRTIO_MMIO_SIZE 0x200ULL
+#define BRKVM_VIRTIO_MAX 16                  /* slots */
+#define BRKVM_VIRTIO_SPI_BASE 1              /* slot N interrupts on SPI 1 + N (INTID 33 + N) */
 #define BRKVM_GIC_DIST_BASE 0x3fff0000ULL    /* GIC distributor, just below 1 GiB */
 #define BRKVM_GIC_DIST_SIZE 0x10000ULL
 #define BRKVM_GIC_REDIST_SIZE 0x20000ULL     /* GICv3: per vCPU, packed below the distributor */

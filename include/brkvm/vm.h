@@ -5,6 +5,7 @@
 #include <brkvm/bus.h>
 #include <brkvm/debug.h>
 #include <brkvm/loader.h>
+#include <brkvm/memmap.h>
 #include <brkvm/options.h>
 #include <brkvm/uart_8250.h>
 
@@ -13,6 +14,8 @@
 #include <stdint.h>
 
 struct kvm_run;
+struct virtio_slot;
+struct virtio_mmio;
 
 struct vcpu {
     struct vm *vm;
@@ -51,6 +54,9 @@ struct vm {
     struct gic gic;
     struct mmio_bus bus;
     struct uart_8250 uart;
+    struct virtio_slot *virtio[BRKVM_VIRTIO_MAX]; /* the virtio-mmio slots in use */
+    unsigned nvirtio;
+    struct virtio_mmio *vcon;       /* --console virtio: stdin goes there */
     struct load_map map;
     struct vm_debug dbg;
 
@@ -72,6 +78,16 @@ bool vm_exiting(struct vm *vm);
 int vm_set_irq(struct vm *vm, unsigned spi, int level);
 /* host pointer for guest-physical [gpa, gpa+len) or NULL if not all in RAM */
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* virtio_host.c: a device in the next virtio-mmio slot (free_dev(dev) when it goes, also on
+ * failure); its I/O thread starts with virtio_host_start; virtio_host_stop (also from
+ * vm_destroy) stops and frees them all */
+struct virtio_dev_ops;
+int virtio_host_add(struct vm *vm, const struct virtio_dev_ops *ops, void *dev,
+                    void (*free_dev)(void *), struct virtio_mmio **out, char **msg);
+int virtio_host_start(struct vm *vm, char **msg);
+void virtio_host_stop(struct vm *vm);
+unsigned virtio_host_console_input(struct vm *vm, const uint8_t *buf, unsigned n);
 
 /* gic.c */
 int gic_create(struct vm *vm, char **msg);

@@ -4,6 +4,8 @@
 #   build/nested/vmlinuz      uncompressed arm64 Image (used for the test host L1 and the guest L2)
 #   build/nested/busybox      static arm64 busybox
 #   build/nested/modules/     the virtio-net modules (for runner.py --gdb-port networking)
+#   build/nested/modules-virtio/  virtio-mmio, -blk, -console, -rng, 9p, ext4, loop and their
+#                             dependencies (for the L2 guest and the test host: virtio.sh)
 # Idempotent: when everything is unpacked already it only prints the paths.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -11,7 +13,7 @@ OUT=$TOP/build/nested
 DL=$OUT/dl
 mkdir -p "$DL"
 
-if [ -f "$OUT/.fetched" ] && [ -f "$OUT/vmlinuz" ] && [ -x "$OUT/busybox" ] && [ -d "$OUT/modules" ]; then
+if [ -f "$OUT/.fetched" ] && [ -f "$OUT/vmlinuz" ] && [ -x "$OUT/busybox" ] && [ -d "$OUT/modules" ] && [ -f "$OUT/modules-virtio/ext4.ko" ]; then
     echo "fetch: cached: $OUT/vmlinuz ($(cat "$OUT/.fetched"))"
     exit 0
 fi
@@ -45,8 +47,8 @@ KDEB=$(get "$KPKG")
 BDEB=$(get busybox-static)
 
 TMP=$OUT/unpack
-rm -rf "$TMP" "$OUT/modules"
-mkdir -p "$TMP" "$OUT/modules"
+rm -rf "$TMP" "$OUT/modules" "$OUT/modules-virtio"
+mkdir -p "$TMP" "$OUT/modules" "$OUT/modules-virtio"
 dpkg-deb -x "$KDEB" "$TMP/k"
 dpkg-deb -x "$BDEB" "$TMP/b"
 cp "$(ls "$TMP"/k/boot/vmlinuz-* | head -1)" "$OUT/vmlinuz"
@@ -55,6 +57,13 @@ cp "$TMP/b/bin/busybox" "$OUT/busybox"
 M=$(ls -d "$TMP"/k/lib/modules/*/kernel)
 for m in net/core/failover drivers/net/net_failover drivers/net/virtio_net drivers/virtio/virtio_mmio; do
     cp "$M/$m.ko" "$OUT/modules/"
+done
+# the virtio devices' drivers (Debian builds them as modules); virtio.sh gives the load order
+for m in drivers/virtio/virtio_mmio drivers/block/virtio_blk drivers/char/virtio_console \
+         drivers/char/hw_random/virtio-rng lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 \
+         fs/ext4/ext4 fs/netfs/netfs fs/fscache/fscache net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p \
+         drivers/block/loop; do
+    cp "$M/$m.ko" "$OUT/modules-virtio/"
 done
 rm -rf "$TMP" "$OUT/kernel"
 echo "$(basename "$KDEB") $(basename "$BDEB")" > "$OUT/.fetched"
