@@ -467,6 +467,8 @@ static int op_lcreate(struct p9_req *r)
     how.mode = mode & 07777;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     fd = (int)syscall(SYS_openat2, f->fd, name, &how, sizeof(how));
+    if (fd < 0 && errno == ENOSYS) /* a kernel before 5.6: as safe for a single component */
+        fd = openat(f->fd, name, (int)how.flags, (mode_t)how.mode);
     if (fd < 0)
         return neg_errno();
     if (fstat(fd, &st) < 0)
