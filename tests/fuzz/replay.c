@@ -1,5 +1,6 @@
-/* replay.c - run the fuzz target over files (or directories of files) without libFuzzer: the
- * seed corpus as a regular test under the native build's sanitizers, or one reproducer. */
+/* replay.c - run the fuzz target over files (or directories of files, not descending into
+ * subdirectories: corpus/p9 is another target's) without libFuzzer: the seed corpus as a
+ * regular test under the native build's sanitizers, or one reproducer. */
 #include <glib.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,8 +40,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "replay: cannot open %s\n", argv[i]);
                 return 1;
             }
-            while ((name = g_dir_read_name(d)))
-                g_ptr_array_add(names, g_build_filename(argv[i], name, NULL));
+            while ((name = g_dir_read_name(d))) {
+                char *p = g_build_filename(argv[i], name, NULL);
+                if (g_file_test(p, G_FILE_TEST_IS_DIR)) /* another target's corpus */
+                    g_free(p);
+                else
+                    g_ptr_array_add(names, p);
+            }
             g_dir_close(d);
             for (guint k = 0; k < names->len; k++) {
                 if (run_file(names->pdata[k]))

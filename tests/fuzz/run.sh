@@ -3,6 +3,7 @@
 # sources and run each for its share of SECONDS (default 60) from its seed corpus:
 #   fuzz_stub   GDB packets into the stub over a fake target      (tests/fuzz/corpus)
 #   fuzz_virtq  a hostile guest's virtqueues against the devices  (tests/fuzz/corpus-virtq)
+#   fuzz_p9     9P2000.L messages into the 9p server, with escape checks (tests/fuzz/corpus/p9)
 # New inputs go to build/fuzz/corpus-NAME, crashes to build/fuzz/artifacts.  Prints one line per
 # target with its executions; exits non-zero on a crash (or if a target cannot build).
 # Replay a reproducer:  build/fuzz/NAME FILE   (or build/native/tests/fuzz/NAME_replay FILE)
@@ -22,6 +23,7 @@ fi
 # name | sources | seed corpus | extra libFuzzer flags
 TARGETS=(
     "fuzz_stub|tests/fuzz/fuzz_stub.c gdbstub/packet.c gdbstub/stub.c gdbstub/lldb.c gdbstub/target_xml.c|tests/fuzz/corpus|-max_len=16384 -dict=tests/fuzz/gdb.dict"
+    "fuzz_p9|tests/fuzz/fuzz_p9.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus/p9|-max_len=8192"
     "fuzz_virtq|tests/fuzz/fuzz_virtq.c devices/virtio/virtqueue.c devices/virtio/mmio.c devices/virtio/blk.c devices/virtio/rng.c devices/virtio/console.c|tests/fuzz/corpus-virtq|-max_len=70000"
 )
 share=$(( SECS / ${#TARGETS[@]} ))
