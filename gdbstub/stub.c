@@ -105,12 +105,12 @@ static bool valid_thread(struct gdb_stub *s, int t)
 
 static void append_reg(struct gdb_stub *s, int thread, int regno)
 {
-    uint8_t buf[16];
+    uint8_t buf[GDB_REG_MAX_SIZE];
 
     if (s->ops->read_reg(s->target, thread, regno, buf))
         return;
     reply_fmt(s, "%02x:", regno);
-    reply_hex(s, buf, gdb_reg_size(regno));
+    reply_hex(s, buf, stub_reg_size(s, regno));
     reply_str(s, ";");
 }
 
@@ -174,7 +174,8 @@ static void h_xfer_features(struct gdb_stub *s, const char *arg, size_t len)
         reply_str(s, E_INVAL);
         return;
     }
-    xml = gdb_target_xml_features(annex, s->ops->features ? s->ops->features(s->target) : 0);
+    xml = gdb_target_xml_features(annex, s->ops->features ? s->ops->features(s->target) : 0,
+                                  stub_sve_vq(s));
     if (!xml) {
         reply_str(s, "E00"); /* no such annex */
         return;
@@ -282,7 +283,7 @@ static void h_thread_alive(struct gdb_stub *s, const char *arg, size_t len)
 
 static void h_read_regs(struct gdb_stub *s, const char *arg, size_t len)
 {
-    uint8_t buf[16];
+    uint8_t buf[GDB_REG_MAX_SIZE];
     int t = cur_thread(s);
 
     for (int r = 0; r < GDB_NUM_REGS; r++) {
@@ -291,7 +292,7 @@ static void h_read_regs(struct gdb_stub *s, const char *arg, size_t len)
             reply_str(s, E_FAULT);
             return;
         }
-        reply_hex(s, buf, gdb_reg_size(r));
+        reply_hex(s, buf, stub_reg_size(s, r));
     }
 }
 
@@ -299,42 +300,45 @@ static void h_read_regs(struct gdb_stub *s, const char *arg, size_t len)
  * (as QEMU and gdbserver do).  The whole packet is checked before anything is written. */
 static void h_write_regs(struct gdb_stub *s, const char *arg, size_t len)
 {
-    uint8_t regs[GDB_NUM_REGS][16];
+    uint8_t *regs = g_malloc(GDB_NUM_REGS * GDB_REG_MAX_SIZE); /* regs[n * MAX]: register n */
     size_t off = 0;
     int n = 0, t = cur_thread(s);
 
     for (; n < GDB_NUM_REGS && off < len; n++) {
-        unsigned sz = gdb_reg_size(n);
-        if (len - off < 2 * sz || gdb_hex_decode(arg + off, 2 * sz, regs[n], sz) < 0) {
+        unsigned sz = stub_reg_size(s, n);
+        if (len - off < 2 * sz ||
+            gdb_hex_decode(arg + off, 2 * sz, regs + n * GDB_REG_MAX_SIZE, sz) < 0) {
             reply_str(s, E_INVAL);
-            return;
+            goto out;
         }
         off += 2 * sz;
     }
     if (off != len) {
         reply_str(s, E_INVAL);
-        return;
+        goto out;
     }
     for (int r = 0; r < n; r++) {
-        if (s->ops->write_reg(s->target, t, r, regs[r])) {
+        if (s->ops->write_reg(s->target, t, r, regs + r * GDB_REG_MAX_SIZE)) {
             reply_str(s, E_FAULT);
-            return;
+            goto out;
         }
     }
     reply_str(s, "OK");
+out:
+    g_free(regs);
 }
 
 static void h_read_reg(struct gdb_stub *s, const char *arg, size_t len)
 {
     const char *p = arg;
     uint64_t r;
-    uint8_t buf[16];
+    uint8_t buf[GDB_REG_MAX_SIZE];
 
     if (gdb_hex_u64(&p, &r) || *p) {
         reply_str(s, E_INVAL);
         return;
     }
-    if (r >= GDB_NUM_ALL_REGS || !gdb_reg_size((int)r)) {
+    if (r >= GDB_NUM_ALL_SVE_REGS || !stub_reg_size(s, (int)r)) {
         reply_str(s, "E45"); /* no such register: gdb treats it as unavailable */
         return;
     }
@@ -342,22 +346,22 @@ static void h_read_reg(struct gdb_stub *s, const char *arg, size_t len)
         reply_str(s, E_FAULT);
         return;
     }
-    reply_hex(s, buf, gdb_reg_size((int)r));
+    reply_hex(s, buf, stub_reg_size(s, (int)r));
 }
 
 static void h_write_reg(struct gdb_stub *s, const char *arg, size_t len)
 {
     const char *p = arg;
     uint64_t r;
-    uint8_t buf[16];
+    uint8_t buf[GDB_REG_MAX_SIZE];
     unsigned sz;
 
-    if (gdb_hex_u64(&p, &r) || *p++ != '=' || r >= GDB_NUM_ALL_REGS) {
+    if (gdb_hex_u64(&p, &r) || *p++ != '=' || r >= GDB_NUM_ALL_SVE_REGS) {
         reply_str(s, E_INVAL);
         return;
     }
-    sz = gdb_reg_size((int)r);
-    if (strlen(p) != 2 * sz || gdb_hex_decode(p, 2 * sz, buf, sz) < 0) {
+    sz = stub_reg_size(s, (int)r);
+    if (!sz || strlen(p) != 2 * sz || gdb_hex_decode(p, 2 * sz, buf, sz) < 0) {
         reply_str(s, E_INVAL);
         return;
     }

@@ -45,6 +45,19 @@ void send_reply(struct gdb_stub *s);
 /* the thread registers and memory are read from (Hg, else the last stop's) */
 int cur_thread(struct gdb_stub *s);
 
+/* the target's SVE vector length in quadwords, 0 without SVE */
+static inline unsigned stub_sve_vq(const struct gdb_stub *s)
+{
+    unsigned vq = s->ops->sve_vq ? s->ops->sve_vq(s->target) : 0;
+    return vq <= GDB_SVE_VQ_MAX ? vq : 0;
+}
+
+/* size in bytes of register regno of this target, 0 if it has no such register */
+static inline unsigned stub_reg_size(const struct gdb_stub *s, int regno)
+{
+    return gdb_reg_size_vq(regno, stub_sve_vq(s));
+}
+
 /* LLDB's packets (lldb.c), tried after gdb's table */
 extern const struct gdb_cmd lldb_commands[];
 extern const size_t lldb_commands_len;

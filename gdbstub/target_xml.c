@@ -1,5 +1,5 @@
 /* target_xml.c - the target description gdb reads with qXfer:features:read: AArch64 core and
- * FP/SIMD features, numbered as in include/brkvm/gdb_target.h */
+ * FP/SIMD (or SVE) features, numbered as in include/brkvm/gdb_target.h */
 #include <brkvm/gdb_stub.h>
 
 #include <glib.h>
@@ -135,8 +135,102 @@ static const char *build_pauth_xml(void)
     return pauth_xml;
 }
 
-const char *gdb_target_xml_features(const char *annex, unsigned features)
+/* The SVE feature for vectors of vq quadwords, in gdb's layout (gdb's features/aarch64-sve.c):
+ * a vector type per lane size and kind of the whole Z register, a union per lane size, the
+ * union of those ("svev"), and the predicate type (a byte vector of VL / 8 bits) */
+static const struct {
+    char size, kind; /* lane size: q d s h b; kind: u(nsigned) s(igned) f(loat) */
+    const char *type;
+    unsigned bits;
+} sve_lanes[] = {
+    {'q', 'u', "uint128", 128}, {'q', 's', "int128", 128}, {'d', 'f', "ieee_double", 64},
+    {'d', 'u', "uint64", 64},   {'d', 's', "int64", 64},   {'s', 'f', "ieee_single", 32},
+    {'s', 'u', "uint32", 32},   {'s', 's', "int32", 32},   {'h', 'f', "ieee_half", 16},
+    {'h', 'u', "uint16", 16},   {'h', 's', "int16", 16},   {'b', 'u', "uint8", 8},
+    {'b', 's', "int8", 8},
+};
+
+static char *build_sve_xml(unsigned vq)
 {
+    static const char sizes[] = "qdshb";
+    GString *x =
+        g_string_new("<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n"
+                     "<feature name=\"org.gnu.gdb.aarch64.sve\">\n");
+
+    for (size_t i = 0; i < G_N_ELEMENTS(sve_lanes); i++)
+        g_string_append_printf(x, "  <vector id=\"svev%c%c\" type=\"%s\" count=\"%u\"/>\n",
+                               sve_lanes[i].size, sve_lanes[i].kind, sve_lanes[i].type,
+                               128 * vq / sve_lanes[i].bits);
+    for (const char *sz = sizes; *sz; sz++) {
+        g_string_append_printf(x, "  <union id=\"svevn%c\">", *sz);
+        for (size_t i = 0; i < G_N_ELEMENTS(sve_lanes); i++)
+            if (sve_lanes[i].size == *sz)
+                g_string_append_printf(x, "<field name=\"%c\" type=\"svev%c%c\"/>",
+                                       sve_lanes[i].kind, *sz, sve_lanes[i].kind);
+        g_string_append(x, "</union>\n");
+    }
+    g_string_append(x, "  <union id=\"svev\">");
+    for (const char *sz = sizes; *sz; sz++)
+        g_string_append_printf(x, "<field name=\"%c\" type=\"svevn%c\"/>", *sz, *sz);
+    g_string_append(x, "</union>\n");
+    g_string_append_printf(x, "  <vector id=\"svep\" type=\"uint8\" count=\"%u\"/>\n", 2 * vq);
+    for (int n = 0; n < 32; n++) {
+        g_string_append_printf(x, "  <reg name=\"z%d\" bitsize=\"%u\" type=\"svev\"", n, 128 * vq);
+        if (!n)
+            g_string_append_printf(x, " regnum=\"%d\"", GDB_REG_Z0);
+        g_string_append(x, "/>\n");
+    }
+    g_string_append(x, "  <reg name=\"fpsr\" bitsize=\"32\" type=\"int\"/>\n"
+                       "  <reg name=\"fpcr\" bitsize=\"32\" type=\"int\"/>\n");
+    /* the predicates after every other register: see GDB_REG_SVE_P0 */
+    for (int n = 0; n < 16; n++) {
+        g_string_append_printf(x, "  <reg name=\"p%d\" bitsize=\"%u\" type=\"svep\"", n, 16 * vq);
+        if (!n)
+            g_string_append_printf(x, " regnum=\"%d\"", GDB_REG_SVE_P0);
+        g_string_append(x, "/>\n");
+    }
+    g_string_append_printf(x, "  <reg name=\"ffr\" bitsize=\"%u\" type=\"svep\"/>\n", 16 * vq);
+    g_string_append(x, "  <reg name=\"vg\" bitsize=\"64\" type=\"int\"/>\n</feature>\n");
+    return g_string_free(x, FALSE);
+}
+
+/* target.xml and the SVE feature with SVE, built for one vector length at a time (the stub
+ * serves one VM, whose vCPUs all have the same) */
+static char *sve_target_xml[2], *sve_xml;
+static unsigned sve_target_vq[2], sve_xml_vq;
+
+static const char *build_sve_target_xml(bool pauth, unsigned vq)
+{
+    if (sve_target_xml[pauth] && sve_target_vq[pauth] == vq)
+        return sve_target_xml[pauth];
+    g_free(sve_target_xml[pauth]);
+    sve_target_xml[pauth] = g_strconcat("<?xml version=\"1.0\"?>\n"
+                                        "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+                                        "<target version=\"1.0\">\n"
+                                        "  <architecture>aarch64</architecture>\n"
+                                        "  <xi:include href=\"aarch64-core.xml\"/>\n"
+                                        "  <xi:include href=\"aarch64-sve.xml\"/>\n"
+                                        "  <xi:include href=\"brkvm-sysregs.xml\"/>\n",
+                                        pauth ? "  <xi:include href=\"aarch64-pauth.xml\"/>\n" : "",
+                                        "</target>\n", NULL);
+    sve_target_vq[pauth] = vq;
+    return sve_target_xml[pauth];
+}
+
+const char *gdb_target_xml_features(const char *annex, unsigned features, unsigned sve_vq)
+{
+    if (sve_vq && sve_vq <= GDB_SVE_VQ_MAX) {
+        if (!strcmp(annex, "target.xml"))
+            return build_sve_target_xml(features & GDB_FEATURE_PAUTH, sve_vq);
+        if (!strcmp(annex, "aarch64-sve.xml")) {
+            if (!sve_xml || sve_xml_vq != sve_vq) {
+                g_free(sve_xml);
+                sve_xml = build_sve_xml(sve_vq);
+                sve_xml_vq = sve_vq;
+            }
+            return sve_xml;
+        }
+    }
     if (features & GDB_FEATURE_PAUTH) {
         if (!strcmp(annex, "target.xml"))
             return target_pauth_xml;

@@ -6,6 +6,7 @@
 #include "debug_internal.h"
 
 #include <brkvm/arm64_exception.h>
+#include <brkvm/arm64_sve.h>
 
 #include <errno.h>
 #include <glib.h>
@@ -169,6 +170,61 @@ static unsigned t_features(void *t)
     return ((struct vm *)t)->pauth ? GDB_FEATURE_PAUTH : 0;
 }
 
+static unsigned vm_sve_vq(struct vm *vm)
+{
+    return vm->sve ? vm->sve_vq : 0;
+}
+
+static unsigned t_sve_vq(void *t)
+{
+    return vm_sve_vq(t);
+}
+
+#define REG_ZCR_EL1 ARM64_SYS_REG(3, 0, 1, 2, 0)
+
+/* The SVE registers gdb numbers z0-z31 (in place of v0-v31), p0-p15, ffr and vg, through
+ * KVM's SVE registers (slice 0: 2048-bit z, 256-bit p, always enough here), which replace the
+ * V registers of KVM_REG_ARM_CORE when the vCPU has SVE.  gdb sees the vCPU's longest vector
+ * length (KVM keeps the registers in that layout, little endian: byte 0 first); vg is the
+ * length the vCPU runs at now, from ZCR_EL1.LEN (as QEMU's stub reports it).  0/-errno;
+ * -ENOENT if regno is none of them.  Reads into out, or writes from in. */
+static int sve_reg_access(struct vcpu *v, int regno, uint8_t *out, const uint8_t *in)
+{
+    bool set = in != NULL;
+    unsigned vq = v->vm->sve_vq;
+    uint8_t kbuf[GDB_REG_MAX_SIZE] = {0};
+    uint64_t id, zcr;
+    size_t n;
+    int r;
+
+    if (regno >= GDB_REG_Z0 && regno < GDB_REG_Z0 + 32) {
+        id = KVM_REG_ARM64_SVE_ZREG(regno - GDB_REG_Z0, 0);
+        n = 16 * vq;
+    } else if (regno >= GDB_REG_SVE_P0 && regno <= GDB_REG_SVE_FFR) {
+        id = regno == GDB_REG_SVE_FFR ? KVM_REG_ARM64_SVE_FFR(0)
+                                      : KVM_REG_ARM64_SVE_PREG(regno - GDB_REG_SVE_P0, 0);
+        n = 2 * vq;
+    } else if (regno == GDB_REG_SVE_VG) {
+        if (set) /* the length is the guest's to choose (ZCR_EL1) */
+            return -EPERM;
+        if ((r = vcpu_get_reg(v, REG_ZCR_EL1, &zcr)))
+            return r;
+        uint64_t vg = 2 * (uint64_t)arm64_sve_effective_vq(v->vm->sve_vls, zcr);
+        memcpy(out, &vg, 8);
+        return 0;
+    } else {
+        return -ENOENT;
+    }
+    _Static_assert(sizeof(kbuf) >= 2048 / 8, "a slice-0 z register is 2048 bits");
+    if (set)
+        memcpy(kbuf, in, n);
+    if ((r = vcpu_reg_any(v, id, kbuf, set)))
+        return r;
+    if (!set)
+        memcpy(out, kbuf, n);
+    return 0;
+}
+
 static int read_core(struct vcpu *v, int regno, uint8_t *buf)
 {
     uint64_t val = 0, pstate;
@@ -214,8 +270,12 @@ static int read_core(struct vcpu *v, int regno, uint8_t *buf)
 static int t_read_reg(void *t, int thread, int regno, uint8_t *buf)
 {
     struct vcpu *v = thread_vcpu(t, thread);
-    if (!v || !gdb_reg_size(regno))
+    int r;
+
+    if (!v || !gdb_reg_size_vq(regno, vm_sve_vq(t)))
         return -EINVAL;
+    if (v->vm->sve && (r = sve_reg_access(v, regno, buf, NULL)) != -ENOENT)
+        return r;
     return read_core(v, regno, buf);
 }
 
@@ -225,8 +285,10 @@ static int t_write_reg(void *t, int thread, int regno, const uint8_t *buf)
     uint64_t val = 0, pstate;
     int r;
 
-    if (!v || !gdb_reg_size(regno))
+    if (!v || !gdb_reg_size_vq(regno, vm_sve_vq(t)))
         return -EINVAL;
+    if (v->vm->sve && (r = sve_reg_access(v, regno, NULL, buf)) != -ENOENT)
+        return r;
     if (regno >= GDB_REG_PAUTH_DMASK)
         return -EPERM;
     if (regno >= GDB_REG_SYS0) {
@@ -612,6 +674,7 @@ const struct gdb_target_ops vm_gdb_target_ops = {
     .take_stop = t_take_stop,
     .nr_threads = t_nr_threads,
     .features = t_features,
+    .sve_vq = t_sve_vq,
     .read_reg = t_read_reg,
     .write_reg = t_write_reg,
     .read_mem = t_read_mem,

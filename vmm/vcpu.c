@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "vcpu"
 #include "arch/arm64/regs.h"
 
+#include <brkvm/arm64_sve.h>
 #include <brkvm/vm.h>
 
 #include <errno.h>
@@ -27,7 +28,9 @@ int vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val)
     return ioctl(vcpu->fd, KVM_SET_ONE_REG, &r) < 0 ? -errno : 0;
 }
 
-/* KVM_ARM_VCPU_INIT: at creation, and again to reset the vCPU to its power-on state */
+/* KVM_ARM_VCPU_INIT: at creation, and again to reset the vCPU to its power-on state (vm_reset).
+ * With SVE the features must be the same each time; KVM keeps the vector lengths finalized at
+ * creation (a second KVM_ARM_VCPU_FINALIZE is EPERM) and zeroes the SVE registers. */
 int vcpu_init_state(struct vcpu *v)
 {
     struct kvm_vcpu_init init = {.target = v->vm->target};
@@ -38,7 +41,41 @@ int vcpu_init_state(struct vcpu *v)
         init.features[0] |= 1U << KVM_ARM_VCPU_POWER_OFF;
     if (v->vm->pauth)
         init.features[0] |= 1U << KVM_ARM_VCPU_PTRAUTH_ADDRESS | 1U << KVM_ARM_VCPU_PTRAUTH_GENERIC;
+    if (v->vm->sve)
+        init.features[0] |= 1U << KVM_ARM_VCPU_SVE;
     return ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0 ? -errno : 0;
+}
+
+/* After the first KVM_ARM_VCPU_INIT with SVE: KVM's default vector lengths (the first vCPU
+ * reads them for the VM), then KVM_ARM_VCPU_FINALIZE, which must come before any access to the
+ * SVE registers and is allowed once per vCPU: only at creation, never on a reset. */
+static int vcpu_finalize_sve(struct vcpu *v, char **msg)
+{
+    struct vm *vm = v->vm;
+    struct kvm_one_reg vls = {.id = KVM_REG_ARM64_SVE_VLS, .addr = (uintptr_t)vm->sve_vls};
+    int feature = KVM_ARM_VCPU_SVE;
+
+    if (v->id == 0) {
+        if (ioctl(v->fd, KVM_GET_ONE_REG, &vls) < 0) {
+            int e = errno;
+            *msg = g_strdup_printf("reading KVM's SVE vector lengths (KVM_REG_ARM64_SVE_VLS): %s",
+                                   strerror(e));
+            return -e;
+        }
+        vm->sve_vq = arm64_sve_max_vq(vm->sve_vls);
+        if (!vm->sve_vq) {
+            *msg = g_strdup("KVM offers SVE without a vector length up to 2048 bits");
+            return -EINVAL;
+        }
+        g_info("SVE: on, max vector length %u bits (%u bytes, vg %u)", 128 * vm->sve_vq,
+               16 * vm->sve_vq, 2 * vm->sve_vq);
+    }
+    if (ioctl(v->fd, KVM_ARM_VCPU_FINALIZE, &feature) < 0) {
+        int e = errno;
+        *msg = g_strdup_printf("KVM_ARM_VCPU_FINALIZE(SVE) on vCPU %u: %s", v->id, strerror(e));
+        return -e;
+    }
+    return 0;
 }
 
 int vcpu_create_all(struct vm *vm, char **msg)
@@ -58,6 +95,9 @@ int vcpu_create_all(struct vm *vm, char **msg)
                 ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PTRAUTH_GENERIC) > 0;
     g_info("pointer authentication: %s", vm->pauth ? "on" : vm->cfg->no_pauth ? "off (--no-pauth)"
                                                                              : "not offered by KVM");
+    vm->sve = !vm->cfg->no_sve && ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_SVE) > 0;
+    if (!vm->sve)
+        g_info("SVE: %s", vm->cfg->no_sve ? "off (--no-sve)" : "not offered by KVM");
     vm->nr_vcpus = vm->cfg->cpus;
     vm->vcpus = g_new0(struct vcpu, vm->nr_vcpus);
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
@@ -84,6 +124,8 @@ int vcpu_create_all(struct vm *vm, char **msg)
             *msg = g_strdup_printf("KVM_ARM_VCPU_INIT %u: %s", i, strerror(-r));
             return r;
         }
+        if (vm->sve && (r = vcpu_finalize_sve(v, msg)))
+            return r;
         if ((r = vcpu_get_reg(v, REG_MPIDR_EL1, &v->mpidr))) {
             *msg = g_strdup_printf("reading vCPU %u's MPIDR_EL1: %s", i, strerror(-r));
             return r;

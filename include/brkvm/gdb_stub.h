@@ -33,8 +33,9 @@ bool gdb_stub_running(const struct gdb_stub *s);
 bool gdb_stub_phys_mode(const struct gdb_stub *s);
 
 /* target.xml and its included features, for qXfer:features:read (gdbstub/target_xml.c);
- * features: GDB_FEATURE_* to include */
-const char *gdb_target_xml_features(const char *annex, unsigned features);
+ * features: GDB_FEATURE_* to include; sve_vq: the SVE vector length in quadwords (1-16) for
+ * the SVE feature in place of the FP/SIMD one, 0 for none */
+const char *gdb_target_xml_features(const char *annex, unsigned features, unsigned sve_vq);
 const char *gdb_target_xml(const char *annex); /* without optional features */
 
 #endif

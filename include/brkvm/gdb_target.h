@@ -44,19 +44,45 @@ enum { GDB_NUM_SYSREGS = 0 GDB_SYSREGS(GDB_SYSREG_ONE) };
 #define GDB_REG_PAUTH_CMASK_HIGH (GDB_REG_PAUTH_DMASK + 3)
 #define GDB_NUM_ALL_REGS (GDB_REG_PAUTH_CMASK_HIGH + 1)
 
+/* gdb's SVE feature (org.gnu.gdb.aarch64.sve), offered instead of .fpu when the vCPUs have SVE
+ * (gdb_target_ops.sve_vq not 0): z0-z31 take v0-v31's numbers (GDB_REG_V0 on), 16 * VQ bytes
+ * each at the vCPUs' vector length of VQ quadwords; fpsr and fpcr keep theirs; the predicates
+ * p0-p15 and ffr (2 * VQ bytes) and vg (the vector length in 64-bit granules) come after
+ * every other register, so the numbers above stay the same with and without SVE. */
+#define GDB_REG_Z0 GDB_REG_V0
+#define GDB_REG_SVE_P0 GDB_NUM_ALL_REGS
+#define GDB_REG_SVE_FFR (GDB_REG_SVE_P0 + 16)
+#define GDB_REG_SVE_VG (GDB_REG_SVE_FFR + 1)
+#define GDB_NUM_ALL_SVE_REGS (GDB_REG_SVE_VG + 1)
+#define GDB_SVE_VQ_MAX 16    /* the architecture's longest vector: 2048 bits */
+#define GDB_REG_MAX_SIZE 256 /* bytes of the largest register: z at GDB_SVE_VQ_MAX */
+
 /* optional target description features (gdb_target_ops.features) */
 #define GDB_FEATURE_PAUTH (1U << 0)
 
-/* size in bytes of a register in gdb's numbering, 0 if there is no such register */
-static inline unsigned gdb_reg_size(int regno)
+/* size in bytes of a register in gdb's numbering for vCPUs with SVE vectors of sve_vq
+ * quadwords (0: no SVE, the fpu feature's v registers), 0 if there is no such register */
+static inline unsigned gdb_reg_size_vq(int regno, unsigned sve_vq)
 {
+    if (sve_vq > GDB_SVE_VQ_MAX)
+        return 0;
+    if (regno >= GDB_REG_SVE_P0 && regno < GDB_NUM_ALL_SVE_REGS && sve_vq)
+        return regno == GDB_REG_SVE_VG ? 8 : 2 * sve_vq;
     if (regno >= GDB_REG_SYS0 && regno < GDB_NUM_ALL_REGS)
         return 8;
     if (regno < 0 || regno >= GDB_NUM_REGS)
         return 0;
     if (regno == GDB_REG_CPSR || regno == GDB_REG_FPSR || regno == GDB_REG_FPCR)
         return 4;
-    return regno >= GDB_REG_V0 && regno < GDB_REG_FPSR ? 16 : 8;
+    if (regno >= GDB_REG_V0 && regno < GDB_REG_FPSR)
+        return sve_vq ? 16 * sve_vq : 16;
+    return 8;
+}
+
+/* size in bytes of a register without SVE */
+static inline unsigned gdb_reg_size(int regno)
+{
+    return gdb_reg_size_vq(regno, 0);
 }
 
 enum gdb_stop_reason {
@@ -88,7 +114,11 @@ struct gdb_target_ops {
     int (*nr_threads)(void *t);
     /* GDB_FEATURE_* the target has (NULL: none) */
     unsigned (*features)(void *t);
-    /* regno in gdb's numbering; buf holds gdb_reg_size(regno) bytes, little endian. 0/-errno */
+    /* the SVE vector length of the vCPUs' registers in quadwords (1-16), 0 without SVE (NULL:
+     * none); it sizes the registers (gdb_reg_size_vq) and the target description */
+    unsigned (*sve_vq)(void *t);
+    /* regno in gdb's numbering; buf holds gdb_reg_size_vq(regno, sve_vq) bytes, little endian
+     * (z registers byte 0 first, predicates bit 0 first).  0/-errno */
     int (*read_reg)(void *t, int thread, int regno, uint8_t *buf);
     int (*write_reg)(void *t, int thread, int regno, const uint8_t *buf);
     /* guest-virtual (as seen by thread) or, with phys, guest-physical addresses.  Returns the

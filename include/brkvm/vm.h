@@ -43,6 +43,9 @@ struct vm {
     size_t run_size;
     uint32_t target; /* KVM_ARM_PREFERRED_TARGET */
     bool pauth;      /* the vCPUs have pointer authentication (address + generic) */
+    bool sve;        /* the vCPUs have SVE (KVM_ARM_VCPU_SVE, finalized once per vCPU) */
+    unsigned sve_vq; /* their longest vector length in quadwords (KVM's default set) */
+    uint64_t sve_vls[8]; /* KVM_REG_ARM64_SVE_VLS: the lengths offered, bit vq - 1 */
     bool has_link_text; /* --symbols gave the kernel's link address of _text */
     uint64_t link_text;
     /* what boot_prepare loaded, kept for a reset (monitor reset) */

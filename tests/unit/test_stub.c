@@ -24,7 +24,8 @@ struct fake_bp {
 struct fake {
     int nthreads;
     uint8_t mem[MEM_SIZE];
-    uint8_t regs[MAX_THREADS + 1][GDB_NUM_ALL_REGS][16]; /* [thread][regno] */
+    uint8_t regs[MAX_THREADS + 1][GDB_NUM_ALL_SVE_REGS][GDB_REG_MAX_SIZE]; /* [thread][regno] */
+    unsigned sve_vq; /* the SVE vector length it reports (0: no SVE) */
     enum gdb_action act[MAX_THREADS];
     int resumes, resume_ret;
     int interrupts, detaches, kills;
@@ -43,21 +44,28 @@ static int f_nr_threads(void *t)
 static int f_read_reg(void *t, int thread, int regno, uint8_t *buf)
 {
     struct fake *f = t;
-    if (thread < 1 || thread > f->nthreads || !gdb_reg_size(regno))
+    unsigned sz = gdb_reg_size_vq(regno, f->sve_vq);
+    if (thread < 1 || thread > f->nthreads || !sz)
         return -EINVAL;
     f->last_thread = thread;
-    memcpy(buf, f->regs[thread][regno], gdb_reg_size(regno));
+    memcpy(buf, f->regs[thread][regno], sz);
     return 0;
 }
 
 static int f_write_reg(void *t, int thread, int regno, const uint8_t *buf)
 {
     struct fake *f = t;
-    if (thread < 1 || thread > f->nthreads || !gdb_reg_size(regno))
+    unsigned sz = gdb_reg_size_vq(regno, f->sve_vq);
+    if (thread < 1 || thread > f->nthreads || !sz)
         return -EINVAL;
     f->last_thread = thread;
-    memcpy(f->regs[thread][regno], buf, gdb_reg_size(regno));
+    memcpy(f->regs[thread][regno], buf, sz);
     return 0;
+}
+
+static unsigned f_sve_vq(void *t)
+{
+    return ((struct fake *)t)->sve_vq;
 }
 
 /* bytes of [addr, addr+len) inside the fake memory, counted from the start */
@@ -173,6 +181,23 @@ static const struct gdb_target_ops fake_ops = {
     .monitor = f_monitor,
 };
 
+/* the same target with SVE registers (fake.sve_vq) */
+static const struct gdb_target_ops fake_sve_ops = {
+    .nr_threads = f_nr_threads,
+    .sve_vq = f_sve_vq,
+    .read_reg = f_read_reg,
+    .write_reg = f_write_reg,
+    .read_mem = f_read_mem,
+    .write_mem = f_write_mem,
+    .insert_sw_bp = f_insert_bp,
+    .remove_sw_bp = f_remove_bp,
+    .resume = f_resume,
+    .interrupt = f_interrupt,
+    .detach = f_detach,
+    .kill = f_kill,
+    .monitor = f_monitor,
+};
+
 /* ---- the test context: a stub, its fake target and what it sent ---- */
 
 struct ctx {
@@ -194,22 +219,34 @@ static uint8_t reg_byte(int thread, int regno, int i)
     return (uint8_t)(thread * 0x40 + regno * 5 + i * 0x11 + 1);
 }
 
-static struct ctx *ctx_new(int nthreads)
+/* a stub over a fake target with nthreads threads and SVE vectors of sve_vq quadwords (0: none) */
+static struct ctx *ctx_new_vq(int nthreads, unsigned sve_vq)
 {
     struct ctx *c = g_new0(struct ctx, 1);
     struct gdb_stop st = {.thread = 1, .reason = GDB_STOP_ATTACH};
 
     c->f.nthreads = nthreads;
-    for (int t = 1; t <= MAX_THREADS; t++)
+    c->f.sve_vq = sve_vq;
+    for (int t = 1; t <= MAX_THREADS; t++) {
         for (int r = 0; r < GDB_NUM_REGS; r++)
             for (int i = 0; i < 16; i++)
                 c->f.regs[t][r][i] = reg_byte(t, r, i);
+        for (int r = 0; r < GDB_NUM_ALL_SVE_REGS && sve_vq; r++) /* z, p, ffr, vg: in full */
+            if ((r >= GDB_REG_Z0 && r < GDB_REG_FPSR) || r >= GDB_REG_SVE_P0)
+                for (int i = 0; i < GDB_REG_MAX_SIZE; i++)
+                    c->f.regs[t][r][i] = reg_byte(t, r, i);
+    }
     for (int i = 0; i < MEM_SIZE; i++)
         c->f.mem[i] = (uint8_t)(i * 7 + (i >> 8));
     c->out = g_string_new(NULL);
-    c->s = gdb_stub_new(&fake_ops, &c->f, capture, c);
+    c->s = gdb_stub_new(sve_vq ? &fake_sve_ops : &fake_ops, &c->f, capture, c);
     gdb_stub_connect(c->s, &st);
     return c;
+}
+
+static struct ctx *ctx_new(int nthreads)
+{
+    return ctx_new_vq(nthreads, 0);
 }
 
 static void ctx_free(struct ctx *c)
@@ -612,6 +649,99 @@ static void test_xfer_features(void)
     g_assert_nonnull(strstr(gdb_target_xml("aarch64-core.xml"), "<reg name=\"x29\""));
     run_table(c, errors, G_N_ELEMENTS(errors));
     ctx_free(c);
+}
+
+/* SVE (the target reports a vector length): registers sized by it, z0-z31 in v0-v31's numbers
+ * (so in 'g'), p0-p15, ffr and vg after every other register (p/P only), and target.xml with
+ * the sve feature in place of the fpu one */
+static void test_sve_regs(void)
+{
+    static const unsigned vqs[] = {1, 4, 16};
+
+    for (unsigned k = 0; k < G_N_ELEMENTS(vqs); k++) {
+        unsigned vq = vqs[k];
+        struct ctx *c = ctx_new_vq(2, vq);
+        size_t g_bytes = 31 * 8 + 8 + 8 + 4 + 32 * 16 * vq + 4 + 4;
+        static const int regs[] = {GDB_REG_Z0,      GDB_REG_Z0 + 31, GDB_REG_FPSR,
+                                   GDB_REG_SYS0,    GDB_REG_SVE_P0,  GDB_REG_SVE_P0 + 15,
+                                   GDB_REG_SVE_FFR, GDB_REG_SVE_VG};
+        const unsigned sizes[] = {16 * vq, 16 * vq, 4, 8, 2 * vq, 2 * vq, 2 * vq, 8};
+        GString *want = g_string_new(NULL);
+        char *req, *hex;
+        const char *xml;
+
+        g_test_message("VQ %u", vq);
+        for (int r = 0; r < GDB_NUM_REGS; r++) {
+            hex = hex_of(c->f.regs[1][r], gdb_reg_size_vq(r, vq));
+            g_string_append(want, hex);
+            g_free(hex);
+        }
+        g_assert_cmpuint(strlen(xchg(c, "g")), ==, 2 * g_bytes);
+        g_assert_cmpstr(xchg(c, "g"), ==, want->str);
+        /* G of the same image writes it back unchanged; one byte short is refused */
+        req = g_strconcat("G", want->str, NULL);
+        g_assert_cmpstr(xchg(c, req), ==, "OK");
+        g_assert_cmpstr(xchg(c, "g"), ==, want->str);
+        req[strlen(req) - 2] = 0;
+        g_assert_cmpstr(xchg(c, req), ==, "E22");
+        g_free(req);
+
+        for (unsigned i = 0; i < G_N_ELEMENTS(regs); i++) {
+            uint8_t val[GDB_REG_MAX_SIZE];
+            unsigned sz = gdb_reg_size_vq(regs[i], vq);
+
+            g_assert_cmpuint(sz, ==, sizes[i]);
+            req = g_strdup_printf("p%x", regs[i]);
+            hex = hex_of(c->f.regs[1][regs[i]], sz);
+            g_assert_cmpstr(xchg(c, req), ==, hex);
+            g_free(hex);
+            g_free(req);
+            for (unsigned b = 0; b < sz; b++)
+                val[b] = (uint8_t)(0x5a ^ (b * 3) ^ regs[i]);
+            hex = hex_of(val, sz);
+            req = g_strdup_printf("P%x=%s", regs[i], hex);
+            g_assert_cmpstr(xchg(c, req), ==, "OK");
+            g_assert_true(memcmp(c->f.regs[1][regs[i]], val, sz) == 0);
+            req[strlen(req) - 2] = 0; /* a byte short */
+            g_assert_cmpstr(xchg(c, req), ==, "E22");
+            g_free(req);
+            g_free(hex);
+        }
+        req = g_strdup_printf("p%x", GDB_NUM_ALL_SVE_REGS);
+        g_assert_cmpstr(xchg(c, req), ==, "E45");
+        g_free(req);
+
+        xml = gdb_target_xml_features("target.xml", 0, vq);
+        req = read_xml(c, "target.xml", 0x400);
+        g_assert_cmpstr(req, ==, xml);
+        g_free(req);
+        g_assert_nonnull(strstr(xml, "aarch64-sve.xml"));
+        g_assert_null(strstr(xml, "aarch64-fpu.xml"));
+        req = read_xml(c, "aarch64-sve.xml", 0x1000);
+        g_assert_cmpstr(req, ==, gdb_target_xml_features("aarch64-sve.xml", 0, vq));
+        hex = g_strdup_printf("<reg name=\"z31\" bitsize=\"%u\"", 128 * vq);
+        g_assert_nonnull(strstr(req, hex));
+        g_free(hex);
+        g_free(req);
+        g_string_free(want, TRUE);
+        ctx_free(c);
+    }
+    /* without SVE the SVE numbers are no registers, and the fpu feature is served */
+    {
+        struct ctx *c = ctx_new(1);
+        char *req = g_strdup_printf("p%x", GDB_REG_SVE_VG);
+        g_assert_cmpstr(xchg(c, req), ==, "E45");
+        g_free(req);
+        req = g_strdup_printf("P%x=0200000000000000", GDB_REG_SVE_VG);
+        g_assert_cmpstr(xchg(c, req), ==, "E22");
+        g_free(req);
+        req = read_xml(c, "target.xml", 0x400);
+        g_assert_nonnull(strstr(req, "aarch64-fpu.xml"));
+        g_assert_null(strstr(req, "aarch64-sve.xml"));
+        g_free(req);
+        g_assert_cmpstr(xchg(c, "qXfer:features:read:aarch64-sve.xml:0,100"), ==, "E00");
+        ctx_free(c);
+    }
 }
 
 /* ---- threads ---- */
@@ -1648,6 +1778,7 @@ int main(int argc, char **argv)
     g_test_add_func("/stub/G", test_write_regs);
     g_test_add_func("/stub/G-short", test_write_regs_short);
     g_test_add_func("/stub/p-P", test_reg_single);
+    g_test_add_func("/stub/sve", test_sve_regs);
     g_test_add_func("/stub/m", test_read_mem);
     g_test_add_func("/stub/M-X", test_write_mem);
     g_test_add_func("/stub/Z-z", test_breakpoints);
