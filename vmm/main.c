@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,7 +117,14 @@ static void free_blk(void *dev)
 }
 
 /* the virtio devices the command line asks for, in slot order: disks, 9p, console, rng */
-static struct virtio_blk *disks[BRKVM_MAX_DISKS]; /* opened before the VM: bad input */
+static void free_9p(void *dev)
+{
+    virtio_9p_close(dev);
+}
+
+/* opened before the VM, so that a bad file or directory is bad input (exit 2) */
+static struct virtio_blk *disks[BRKVM_MAX_DISKS];
+static struct virtio_9p *shares[BRKVM_MAX_SHARES];
 
 static int virtio_devices_init(struct vm *vm, char **msg)
 {
@@ -127,6 +135,12 @@ static int virtio_devices_init(struct vm *vm, char **msg)
         struct virtio_blk *b = disks[i];
         disks[i] = NULL; /* the slot owns it now, even if adding fails */
         if ((r = virtio_host_add(vm, &virtio_blk_ops, b, free_blk, NULL, msg)))
+            return r;
+    }
+    for (unsigned i = 0; i < cfg->nshares; i++) {
+        struct virtio_9p *p = shares[i];
+        shares[i] = NULL;
+        if ((r = virtio_host_add(vm, &virtio_9p_ops, p, free_9p, NULL, msg)))
             return r;
     }
     if (cfg->console == CONSOLE_VIRTIO &&
@@ -232,8 +246,6 @@ static void main_loop(struct vm *vm, bool tty)
  * ignored.  NULL when everything asked for is supported. */
 static char *config_unsupported(const struct brkvm_config *cfg)
 {
-    if (cfg->nshares)
-        return g_strdup_printf("--9p %s: virtio-9p is not in this build yet", cfg->shares[0].dir);
     if (cfg->pmu)
         return g_strdup("--pmu: the guest PMU is not in this build yet");
     if (cfg->irqchip != IRQCHIP_AUTO)
@@ -241,6 +253,16 @@ static char *config_unsupported(const struct brkvm_config *cfg)
     if (cfg->reboot)
         return g_strdup("--reboot: not in this build yet");
     return NULL;
+}
+
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 static int fail(int code, char *msg)
@@ -303,6 +325,16 @@ int main(int argc, char **argv)
         if (virtio_blk_open(&disks[i], cfg.disks[i].path, cfg.disks[i].ro, &msg)) {
             while (i--)
                 virtio_blk_close(disks[i]);
+            return fail(EXIT_BAD_INPUT, msg);
+        }
+    }
+    if (cfg.nshares)
+        raise_fd_limit(); /* a 9p share holds a few fds per guest fid */
+    for (unsigned i = 0; i < cfg.nshares; i++) {
+        const struct brkvm_share *sh = &cfg.shares[i];
+        if (virtio_9p_open(&shares[i], sh->dir, sh->tag, sh->ro, &msg)) {
+            while (i--)
+                virtio_9p_close(shares[i]);
             return fail(EXIT_BAD_INPUT, msg);
         }
     }

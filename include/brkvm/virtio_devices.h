@@ -35,4 +35,11 @@ extern const struct virtio_dev_ops virtio_console_ops;
 /* Give the guest input bytes (device lock taken here); returns how many it had buffers for. */
 unsigned virtio_console_input(struct virtio_mmio *d, const uint8_t *buf, unsigned n);
 
+/* ---- virtio-9p: devices/virtio/9p.c (the server: p9_server.c) ---- */
+struct virtio_9p;
+extern const struct virtio_dev_ops virtio_9p_ops;
+/* Share dir under tag (read-only if ro).  0 or -errno with *msg. */
+int virtio_9p_open(struct virtio_9p **out, const char *dir, const char *tag, bool ro, char **msg);
+void virtio_9p_close(struct virtio_9p *p);
+
 #endif

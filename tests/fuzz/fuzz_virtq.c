@@ -1,5 +1,5 @@
 /* fuzz_virtq.c - libFuzzer target: a hostile guest's virtqueues.  The input is the guest: a
- * 16-byte header chooses the device (blk read-write, blk read-only, rng, console), the queue
+ * 16-byte header chooses the device (blk read-write, blk read-only, rng, console, 9p), the queue
  * size and where the three rings lie (inside or around guest RAM), and the rest is guest RAM
  * itself from its first byte (descriptor tables, rings, indirect tables, request headers; the
  * rest of the 64 KiB is zero).
@@ -24,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RAM_SIZE 0x10000ULL
 
 static char *image_path; /* a 64 KiB image, made once per process */
+static char *share_dir;  /* an empty 9p share, made once per process */
 
 static void make_image(void)
 {
@@ -104,7 +105,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         quiet = true;
     }
 
-    switch (hdr[0] & 3) {
+    if (hdr[0] & 8) { /* 9p: the transport and the bounce buffers (fuzz_p9 does the protocol) */
+        struct virtio_9p *p9;
+        if (!share_dir && !(share_dir = g_dir_make_tmp("brkvm-fuzz-9p-XXXXXX", NULL)))
+            abort();
+        if (virtio_9p_open(&p9, share_dir, "fuzz", hdr[0] & 16, &msg))
+            abort();
+        ops = &virtio_9p_ops;
+        dev = p9;
+        q = 0;
+    } else switch (hdr[0] & 3) {
     case 0:
     case 1:
         make_image();
@@ -166,6 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     virtio_mmio_destroy(&d);
     virtio_blk_close(blk);
+    if (ops == &virtio_9p_ops)
+        virtio_9p_close(dev);
     free(ram);
     return 0;
 }

@@ -24,7 +24,7 @@ fi
 TARGETS=(
     "fuzz_stub|tests/fuzz/fuzz_stub.c gdbstub/packet.c gdbstub/stub.c gdbstub/lldb.c gdbstub/target_xml.c|tests/fuzz/corpus|-max_len=16384 -dict=tests/fuzz/gdb.dict"
     "fuzz_p9|tests/fuzz/fuzz_p9.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus/p9|-max_len=8192"
-    "fuzz_virtq|tests/fuzz/fuzz_virtq.c devices/virtio/virtqueue.c devices/virtio/mmio.c devices/virtio/blk.c devices/virtio/rng.c devices/virtio/console.c|tests/fuzz/corpus-virtq|-max_len=70000"
+    "fuzz_virtq|tests/fuzz/fuzz_virtq.c devices/virtio/virtqueue.c devices/virtio/mmio.c devices/virtio/blk.c devices/virtio/rng.c devices/virtio/console.c devices/virtio/9p.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus-virtq|-max_len=70000"
 )
 share=$(( SECS / ${#TARGETS[@]} ))
 [ "$share" -ge 1 ] || share=1

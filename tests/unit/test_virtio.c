@@ -671,6 +671,54 @@ static void test_console(void)
     g_free(g);
 }
 
+/* virtio-9p: the mount tag in config space, a Tversion through the queue, the reply scattered
+ * over two writable buffers; a request bigger than any msize gets no reply bytes */
+static void test_9p(void)
+{
+    struct guest *g = g_new(struct guest, 1);
+    struct fake_host h = {0};
+    struct virtio_9p *p9;
+    struct virtio_mmio d;
+    char *dir = g_dir_make_tmp("brkvm-9p-XXXXXX", NULL), *msg = NULL;
+    uint8_t cfg[16] = {0};
+    uint32_t elem[2];
+
+    guest_init(g);
+    g_assert_cmpint(virtio_9p_open(&p9, "/nonexistent/dir", "t", false, &msg), <, 0);
+    g_assert_nonnull(strstr(msg, "--9p /nonexistent/dir,t"));
+    g_free(msg);
+    g_assert_cmpint(virtio_9p_open(&p9, dir, "hostshare", false, &msg), ==, 0);
+    virtio_mmio_init(&d, &virtio_9p_ops, p9, &fh_ops, &h, &g->mem, 1);
+    wr(&d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+    g_assert_true(rd(&d, VIRTIO_MMIO_DEVICE_FEATURES) & 1); /* MOUNT_TAG */
+    virtio_mmio_access(&d, VIRTIO_MMIO_CONFIG, cfg, 8, false);
+    virtio_mmio_access(&d, VIRTIO_MMIO_CONFIG + 8, cfg + 8, 4, false);
+    g_assert_cmpuint(cfg[0] | cfg[1] << 8, ==, 9);
+    g_assert_cmpmem(cfg + 2, 9, "hostshare", 9);
+    g_assert_cmpuint(cfg[11], ==, 0);
+    driver_setup(&d, VIRTIO_F_VERSION_1);
+    d.vq[0] = g->q;
+    d.status |= VIRTIO_STATUS_DRIVER_OK;
+    /* Tversion msize 8192 "9P2000.L" */
+    static const uint8_t tversion[] = {21, 0, 0, 0, 100, 0xff, 0xff, 0x00, 0x20, 0, 0,
+                                       8, 0, '9', 'P', '2', '0', '0', '0', '.', 'L'};
+    memcpy(at(g, DATA), tversion, sizeof(tversion));
+    set_desc(g, DESC, 0, DATA, sizeof(tversion), VIRTQ_DESC_F_NEXT, 1);
+    set_desc(g, DESC, 1, DATA + 0x100, 10, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 2);
+    set_desc(g, DESC, 2, DATA + 0x200, 64, VIRTQ_DESC_F_WRITE, 0);
+    offer(g, 0);
+    virtio_mmio_process(&d, 0);
+    memcpy(elem, at(g, USED + 4), 8);
+    g_assert_cmpuint(elem[1], ==, 21); /* Rversion: same size */
+    g_assert_cmpuint(((uint8_t *)at(g, DATA + 0x100))[4], ==, 101);
+    g_assert_cmpmem(at(g, DATA + 0x200 + 3), 8, "9P2000.L", 8); /* from offset 13: scattered */
+    virtio_mmio_destroy(&d);
+    virtio_9p_close(p9);
+    g_rmdir(dir);
+    g_free(dir);
+    g_free(g);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -686,5 +734,6 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-blk/malformed", test_blk_malformed);
     g_test_add_func("/virtio-rng/fill", test_rng);
     g_test_add_func("/virtio-console/tx-rx", test_console);
+    g_test_add_func("/virtio-9p/tag-and-version", test_9p);
     return g_test_run();
 }
