@@ -143,6 +143,8 @@ static bool serve(struct gdb_server *srv, int fd)
             break;
         }
         if (p[2].revents) {
+            if (srv->has_exit)
+                gdb_stub_exited(stub, srv->exit_code);
             keep = false;
             break;
         }

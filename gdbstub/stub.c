@@ -793,6 +793,18 @@ void gdb_stub_stopped(struct gdb_stub *s, const struct gdb_stop *stop)
     send_reply(s);
 }
 
+void gdb_stub_exited(struct gdb_stub *s, int code)
+{
+    /* only a gdb waiting for its continue to end expects a stop reply; 'W' ends its session
+     * with "[Inferior 1 (process N) exited normally]" or "exited with code NN" */
+    if (!s->running)
+        return;
+    s->running = false;
+    s->reply_len = 0;
+    reply_fmt(s, "W%02x", code & 0xff);
+    send_reply(s);
+}
+
 void gdb_stub_connect(struct gdb_stub *s, const struct gdb_stop *stop)
 {
     gdb_rx_init(&s->rx);

@@ -399,6 +399,8 @@ int main(int argc, char **argv)
     }
     vcpu_stop_all(vm);
     virtio_host_stop(vm);
+    gdb_srv.exit_code = vm->exit_code; /* an attached gdb hears how the guest ended ('W') */
+    gdb_srv.has_exit = true;
     gdb_server_stop(&gdb_srv);
     term_restore();
     code = vm->exit_code;

@@ -27,6 +27,8 @@ struct gdb_server {
     void *target;
     pthread_t thread;
     bool started;
+    bool has_exit;  /* set before gdb_server_stop: the VM ended with exit_code (gdb gets 'W') */
+    int exit_code;
 };
 
 /* Bind and listen (before the guest starts, so a busy port is a start-up error). 0/-errno. */

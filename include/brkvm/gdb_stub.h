@@ -29,6 +29,10 @@ void gdb_stub_stopped(struct gdb_stub *s, const struct gdb_stop *stop);
 /* Whether gdb let the target run and waits for a stop reply. */
 bool gdb_stub_running(const struct gdb_stub *s);
 
+/* The VM ended with exit status code: a running gdb gets the 'W' exit packet (nothing is sent
+ * to a gdb that is not waiting for a stop). */
+void gdb_stub_exited(struct gdb_stub *s, int code);
+
 /* Physical-address mode (Qbrkvm.PhyMemMode / monitor phys): addresses gdb sends are GPAs. */
 bool gdb_stub_phys_mode(const struct gdb_stub *s);
 

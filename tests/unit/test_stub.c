@@ -1249,6 +1249,32 @@ static void test_vcont(void)
 #undef C
 #undef T
 
+/* the VM ends: a running gdb gets "W<code>" (exited normally / with code), a stopped one
+ * nothing */
+static void test_exited(void)
+{
+    struct ctx *c = ctx_new(1);
+    size_t len;
+    char *r;
+
+    gdb_stub_exited(c->s, 0);
+    g_assert_cmpuint(c->out->len, ==, 0);
+    send_resume(c, "c");
+    gdb_stub_exited(c->s, 0);
+    g_assert_false(gdb_stub_running(c->s));
+    r = take_packet(c, &len);
+    g_assert_cmpstr(r, ==, "W00");
+    g_free(r);
+    send_resume(c, "c");
+    gdb_stub_exited(c->s, 3);
+    r = take_packet(c, &len);
+    g_assert_cmpstr(r, ==, "W03");
+    g_free(r);
+    gdb_stub_exited(c->s, 1); /* once only */
+    g_assert_cmpuint(c->out->len, ==, 0);
+    ctx_free(c);
+}
+
 static void test_running(void)
 {
     struct ctx *c = ctx_new(2);
@@ -1785,6 +1811,7 @@ int main(int argc, char **argv)
     g_test_add_func("/stub/c-s", test_cont_step);
     g_test_add_func("/stub/vCont", test_vcont);
     g_test_add_func("/stub/running", test_running);
+    g_test_add_func("/stub/exited", test_exited);
     g_test_add_func("/stub/link", test_link);
     g_test_add_func("/stub/detach-kill", test_detach_kill);
     g_test_add_func("/stub/monitor", test_monitor);

@@ -66,14 +66,24 @@ def sym_addr(name):
     return int(gdb.parse_and_eval(f"&{name}").cast(gdb.lookup_type("long"))) & 0xffffffffffffffff
 
 
-def cont_expect_end():
-    """continue into the guest's power-off: the stub goes away with the VM"""
+def cont_expect_end(code=0):
+    """continue into the guest's end: brkvm's 'W' packet makes gdb report the inferior exited
+    with brkvm's exit status (0: "exited normally" after PSCI SYSTEM_OFF; 3 after a reset)"""
+    codes = []
+
+    def on_exit(ev):
+        codes.append(getattr(ev, "exit_code", None))
+
+    gdb.events.exited.connect(on_exit)
     try:
         run("continue")
     except gdb.error as e:
-        log(f"continue ended: {e}")
-        return True
-    return False
+        log(f"continue ended with an error, not an exit: {e}")
+        return False
+    finally:
+        gdb.events.exited.disconnect(on_exit)
+    log(f"continue ended: the inferior exited with code {codes}")
+    return codes == [code] and gdb.selected_inferior().pid == 0
 
 
 # ---- helpers for the scenarios after gdb-basic ----

@@ -49,4 +49,6 @@ def end_of_guest():
         return f"continue ended with an error: {err}"
     if out and "exited" in out:
         return "gdb reports the inferior exited: " + [l for l in out.splitlines() if "exited" in l][0].strip()
+    if inf.pid == 0:
+        return "gdb reports the inferior exited (a W stop reply)"
     return f"continue returned, pid {inf.pid}: {(out or '').strip()[-120:]}"

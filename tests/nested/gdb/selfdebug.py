@@ -39,7 +39,10 @@ for i in range(12):            # 4 expected; bounded in case of spurious stops
     try:
         run("continue")
     except gdb.error as e:
-        log(f"continue ended: {e}")
+        log(f"continue ended with an error, not an exit: {e}")
+        break
+    if gdb.selected_inferior().pid == 0:  # brkvm's 'W': the guest powered off
+        log("continue ended: the inferior exited")
         ended = True
         break
     stops.append(pc())
