@@ -35,7 +35,7 @@ MA=aarch64-linux-gnu
 PKGS="libc6 libglib2.0-0 libglib2.0-dev libpcre2-8-0 libpcre2-dev libfdt1 libfdt-dev"
 mkdir -p "$OUT" "$DL"
 
-newest_deb() { ls "$DL/$1"_*_arm64.deb 2>/dev/null | sort -V | tail -1; }
+newest_deb() { ls "$DL/$1"_*_arm64.deb 2>/dev/null | sort -V | tail -1 || true; }
 
 # 1. the sysroot
 if [ ! -f "$S/.done" ] || [ "$(cat "$S/.done")" != "$PKGS" ]; then
