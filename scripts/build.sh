@@ -17,7 +17,20 @@ setup() { # setup DIR ARGS...: configure once, then let ninja pick up changes
 }
 
 mkdir -p build
-setup build/native -Db_sanitize=address,undefined -Db_lundef=false
+# build/libfdt-native (scripts/deps.sh: the native libfdt-dev is not installed because a foreign
+# one is, or DEPS_LOCAL_LIBFDT=1): the native build takes libfdt from there through its libfdt.pc
+# (meson's pkg_config_path option: kept by every reconfigure); switching between it and the
+# system's sets build/native up from scratch
+fdt_from=system native_pc=()
+if [ -f build/libfdt-native/.done ]; then
+    fdt_from=build/libfdt-native
+    native_pc=("-Dpkg_config_path=$TOP/build/libfdt-native/pkgconfig")
+fi
+if [ "$(cat build/native.libfdt 2>/dev/null || echo system)" != "$fdt_from" ]; then
+    rm -rf build/native
+fi
+echo "$fdt_from" > build/native.libfdt
+setup build/native -Db_sanitize=address,undefined -Db_lundef=false "${native_pc[@]}"
 if [ "$ARCH" = arm64 ]; then
     setup build/cross -Dstatic=true
 else
@@ -30,4 +43,4 @@ ninja -C build/native >build/native.log 2>&1 || { cat build/native.log; exit 1; 
 ninja -C build/cross 2>&1 | grep -v -E "statically linked applications requires at runtime|: in function" >build/cross.log || true
 [ -f build/cross/brkvm ] && ninja -C build/cross -n 2>/dev/null | grep -q "no work to do" ||
     { cat build/cross.log; echo "build: cross build failed" >&2; exit 1; }
-echo "build: build/native (unit tests), build/cross/brkvm ($(file -b build/cross/brkvm | cut -d, -f1-2))"
+echo "build: build/native (unit tests, libfdt: $fdt_from), build/cross/brkvm ($(file -b build/cross/brkvm | cut -d, -f1-2))"

@@ -14,6 +14,8 @@ SECS=${1:-60}
 OUT=build/fuzz
 CC=${FUZZ_CC:-clang}
 mkdir -p "$OUT/artifacts"
+# scripts/deps.sh unpacked the native libfdt-dev there (only a foreign one is installed)
+[ -f build/libfdt-native/.done ] && export PKG_CONFIG_PATH=$TOP/build/libfdt-native/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 
 if ! command -v "$CC" >/dev/null; then
     echo "fuzz: $CC not found: install clang and libclang-rt-14-dev (scripts/deps.sh)" >&2
