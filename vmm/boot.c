@@ -94,6 +94,7 @@ int vm_reset(struct vm *vm, char **msg)
 {
     int r;
 
+    virtio_host_reset(vm); /* the guest finds its devices as at power-on */
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         if ((r = vcpu_init_state(&vm->vcpus[i]))) {
             *msg = g_strdup_printf("resetting vCPU %u: %s", i, strerror(-r));

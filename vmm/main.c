@@ -250,8 +250,6 @@ static char *config_unsupported(const struct brkvm_config *cfg)
         return g_strdup("--pmu: the guest PMU is not in this build yet");
     if (cfg->irqchip != IRQCHIP_AUTO)
         return g_strdup("--irqchip: choosing the interrupt controller is not in this build yet");
-    if (cfg->reboot)
-        return g_strdup("--reboot: not in this build yet");
     return NULL;
 }
 

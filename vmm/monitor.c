@@ -25,6 +25,8 @@ static const char *help_text =
     "  info pt [ttbr0|ttbr1|kernel|TABLE]  the stage-1 mappings of the current vCPU (default:\n"
     "                   both halves; kernel: the kernel's own tables, also at EL0 under KPTI;\n"
     "                   TABLE: walk that table as TTBR1) as ranges with permissions\n"
+    "  info virtio      each virtio device: address, interrupt, driver status, requests\n"
+    "                   served and interrupts raised (nothing moves while gdb holds the guest)\n"
     "  kaslr            where the kernel image runs, its KASLR slide (with --symbols) and the\n"
     "                   gdb command that applies it\n"
     "  reset            reset the machine (vCPUs, payload, initrd, device tree); the guest\n"
@@ -281,6 +283,8 @@ int debug_monitor(void *t, int thread, const char *cmd, void *out_)
         info_pt(v, "", out);
     } else if (!strcmp(cmd, "info pt") || !strncmp(cmd, "info pt ", 8)) {
         info_pt(v, cmd[7] ? cmd + 8 : "", out);
+    } else if (!strcmp(cmd, "info virtio")) {
+        virtio_host_info(vm, out);
     } else if (!strcmp(cmd, "kaslr")) {
         info_kaslr(vm, out);
     } else if (!strcmp(cmd, "info breakpoints")) {

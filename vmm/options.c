@@ -91,7 +91,7 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
     gboolean debug_mmio = FALSE, gdb_wait = FALSE, no_pauth = FALSE, no_kaslr = FALSE;
     char *kaslr_seed = NULL, *console = NULL, *irqchip = NULL, *network = NULL;
     char **disks = NULL, **shares = NULL;
-    gboolean rng = FALSE, pmu = FALSE, no_sve = FALSE, nodefaults = FALSE, reboot = FALSE;
+    gboolean rng = FALSE, pmu = FALSE, no_sve = FALSE, nodefaults = FALSE;
     gboolean qemu_s = FALSE, qemu_S = FALSE;
     GError *err = NULL;
     GOptionContext *ctx = NULL;
@@ -143,8 +143,6 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
          "guest-physical load address of a flat binary (default RAM start + 0x80000)", "ADDR"},
         {"dump-dtb", 0, 0, G_OPTION_ARG_FILENAME, &cfg->dump_dtb,
          "also write the generated device tree blob to FILE", "FILE"},
-        {"reboot", 0, 0, G_OPTION_ARG_NONE, &reboot,
-         "restart the guest on PSCI SYSTEM_RESET (default: exit with status 3)", NULL},
         {"nodefaults", 0, 0, G_OPTION_ARG_NONE, &nodefaults,
          "no default devices (kvmtool's flag; brkvm's only default device is the UART, kept)",
          NULL},
@@ -345,7 +343,6 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
     cfg->pmu = pmu;
     cfg->no_sve = no_sve;
     cfg->nodefaults = nodefaults;
-    cfg->reboot = reboot;
     if (gdb_wait && !cfg->gdb) {
         *out_text = fail("--gdb-wait needs --gdb ADDR (e.g. --gdb 1234)");
         goto out;

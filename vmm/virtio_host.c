@@ -235,6 +235,30 @@ void virtio_host_stop(struct vm *vm)
     vm->nvirtio = 0;
 }
 
+void virtio_host_reset(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nvirtio; i++)
+        virtio_mmio_reset(&vm->virtio[i]->mmio);
+}
+
+void virtio_host_info(struct vm *vm, GString *out)
+{
+    if (!vm->nvirtio)
+        g_string_append(out, "no virtio devices\n");
+    for (unsigned i = 0; i < vm->nvirtio; i++) {
+        struct virtio_slot *s = vm->virtio[i];
+        struct virtio_mmio *d = &s->mmio;
+        pthread_mutex_lock(&d->lock);
+        g_string_append_printf(out, "virtio-%s at %#llx (SPI %u): status %#x%s, %llu requests "
+                               "served, %llu interrupts, %llu bad chains\n", d->ops->name,
+                               (unsigned long long)s->base, d->spi, d->status,
+                               virtio_mmio_driver_ok(d) ? " (driver ok)" : "",
+                               (unsigned long long)d->served, (unsigned long long)d->irqs,
+                               (unsigned long long)d->bad_chains);
+        pthread_mutex_unlock(&d->lock);
+    }
+}
+
 /* Console input for hvc0: none while gdb holds the guest (the caller retries). */
 unsigned virtio_host_console_input(struct vm *vm, const uint8_t *buf, unsigned n)
 {

@@ -43,6 +43,7 @@ unsigned virtio_console_input(struct virtio_mmio *d, const uint8_t *buf, unsigne
            virtio_mmio_pop(d, RXQ, c) == 1) {
         size_t w = virtq_chain_write(c, 0, buf + done, n - done);
         virtio_mmio_push(d, RXQ, c->head, (uint32_t)w);
+        d->served++;
         done += (unsigned)w;
     }
     if (done)

@@ -54,6 +54,13 @@ static void reset(struct virtio_mmio *d)
         d->ops->reset(d);
 }
 
+void virtio_mmio_reset(struct virtio_mmio *d)
+{
+    pthread_mutex_lock(&d->lock);
+    reset(d);
+    pthread_mutex_unlock(&d->lock);
+}
+
 /* lock held: the device cannot go on until the driver resets it (spec 2.1.2) */
 static void needs_reset(struct virtio_mmio *d, const char *why)
 {
@@ -223,6 +230,7 @@ void virtio_mmio_process(struct virtio_mmio *d, unsigned q)
         d->vq[q].ready && d->ops->serve) {
         while (virtio_mmio_pop(d, q, d->chain) == 1) {
             virtio_mmio_push(d, q, d->chain->head, d->ops->serve(d, q, d->chain));
+            d->served++;
             any = true;
         }
     }
@@ -262,6 +270,7 @@ void virtio_mmio_notify(struct virtio_mmio *d, unsigned q)
 {
     if (virtq_want_interrupt(&d->vq[q], &d->mem)) {
         d->isr |= VIRTIO_ISR_USED;
+        d->irqs++;
         d->host->raise_irq(d);
     }
 }

@@ -57,7 +57,6 @@ struct brkvm_config {
     bool no_sve;                /* --no-sve: no SVE for the guest (offered when KVM has it) */
     bool nodefaults;            /* --nodefaults: no default devices (brkvm has none besides the
                                    UART, which kvm-unit-tests needs) */
-    bool reboot;                /* --reboot: PSCI SYSTEM_RESET restarts the guest */
 };
 
 enum options_result {

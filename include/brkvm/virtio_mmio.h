@@ -101,6 +101,7 @@ struct virtio_mmio {
     struct virtq vq[VIRTIO_MMIO_MAX_QUEUES];
     bool warned[VIRTIO_MMIO_MAX_QUEUES]; /* one log line per queue for a bad chain */
     uint64_t bad_chains;                 /* chains refused since start (all queues) */
+    uint64_t served, irqs;               /* chains completed, interrupts raised (monitor) */
     struct virtq_chain *chain;           /* scratch for the queue handlers (lock held) */
 };
 
@@ -111,6 +112,8 @@ void virtio_mmio_init(struct virtio_mmio *d, const struct virtio_dev_ops *ops, v
                       const struct virtq_mem *mem, unsigned spi);
 
 void virtio_mmio_destroy(struct virtio_mmio *d);
+/* back to the state before the driver (a machine reset): takes the lock */
+void virtio_mmio_reset(struct virtio_mmio *d);
 
 /* Register access (the bus calls it through virtio_mmio_ops; exported for the unit tests). */
 void virtio_mmio_access(void *dev, uint64_t offset, uint8_t *data, unsigned len, bool is_write);

@@ -91,6 +91,9 @@ int virtio_host_add(struct vm *vm, const struct virtio_dev_ops *ops, void *dev,
 int virtio_host_start(struct vm *vm, char **msg);
 void virtio_host_stop(struct vm *vm);
 unsigned virtio_host_console_input(struct vm *vm, const uint8_t *buf, unsigned n);
+void virtio_host_reset(struct vm *vm); /* every device back to its pre-driver state */
+struct _GString;
+void virtio_host_info(struct vm *vm, struct _GString *out); /* monitor info virtio */
 
 /* gic.c */
 int gic_create(struct vm *vm, char **msg);

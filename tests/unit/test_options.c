@@ -71,8 +71,8 @@ static void test_kvmtool_and_qemu_flags(void)
 
     g_assert_cmpint(parse("brkvm run -k K -d a.img -d b.img,ro --disk c,ro --9p /tmp,hostshare "
                           "--9p /srv,data,ro --9p /x --console virtio --rng --irqchip=gicv3-its "
-                          "--pmu --nodefaults --network mode=none --loglevel=warning --no-sve "
-                          "--reboot", &cfg, &text), ==, OPTIONS_OK);
+                          "--pmu --nodefaults --network mode=none --loglevel=warning --no-sve",
+                          &cfg, &text), ==, OPTIONS_OK);
     g_assert_cmpuint(cfg.ndisks, ==, 3);
     g_assert_cmpstr(cfg.disks[0].path, ==, "a.img");
     g_assert_false(cfg.disks[0].ro);
@@ -90,14 +90,14 @@ static void test_kvmtool_and_qemu_flags(void)
     g_assert_cmpint(cfg.console, ==, CONSOLE_VIRTIO);
     g_assert_true(cfg.rng);
     g_assert_cmpint(cfg.irqchip, ==, IRQCHIP_GICV3_ITS);
-    g_assert_true(cfg.pmu && cfg.nodefaults && cfg.no_sve && cfg.reboot);
+    g_assert_true(cfg.pmu && cfg.nodefaults && cfg.no_sve);
     g_assert_cmpint(cfg.loglevel, ==, LOG_LVL_WARNING);
     options_free(&cfg);
 
     g_assert_cmpint(parse("brkvm run -k K", &cfg, &text), ==, OPTIONS_OK);
     g_assert_cmpint(cfg.console, ==, CONSOLE_SERIAL);
     g_assert_cmpint(cfg.irqchip, ==, IRQCHIP_AUTO);
-    g_assert_false(cfg.rng || cfg.pmu || cfg.reboot || cfg.ndisks || cfg.nshares);
+    g_assert_false(cfg.rng || cfg.pmu || cfg.ndisks || cfg.nshares);
     g_assert_null(cfg.gdb);
     options_free(&cfg);
 
@@ -131,7 +131,7 @@ static void test_help(void)
     /* every flag, in groups */
     static const char *flags[] = {"--disk", "--9p", "--console", "--rng", "--irqchip", "--pmu",
                                   "--nodefaults", "--network", "--gdb", "--gdb-wait", "-s,",
-                                  "-S,", "--symbols", "--no-sve", "--reboot", "--dump-dtb",
+                                  "-S,", "--symbols", "--no-sve", "--dump-dtb",
                                   "Devices", "Debugging"};
     for (unsigned i = 0; i < G_N_ELEMENTS(flags); i++)
         g_assert_nonnull(strstr(text, flags[i]));
@@ -173,6 +173,7 @@ static void test_errors(void)
         {"brkvm run -k K --network mode=user,guest_ip=1", "brkvm has no network device"},
         {"brkvm run -k K -s --gdb 99", "contradict"},
         {"brkvm run -k K -S", "--gdb-wait needs --gdb"},
+        {"brkvm run -k K --reboot", "Unknown option --reboot"},
         {"brkvm run -k K -d a -d b -d c -d d -d e -d f -d g -d h -d i", "at most 8 disks"},
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
