@@ -300,8 +300,16 @@ int main(int argc, char **argv)
     host_ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
     if (options_check_host(&cfg, host_ram, 0, &msg))
         return fail(EXIT_BAD_INPUT, msg);
-    if (file_map("--kernel", cfg.kernel, cfg.mem_size, &kernel, &msg))
+    if ((r = file_map("--kernel", cfg.kernel, cfg.mem_size, &kernel, &msg))) {
+        /* kvmtool's wording: kvm-unit-tests (--target=kvmtool) first runs the VMM with a
+         * kernel path that does not exist and takes any other message as a broken VMM */
+        if (r == -ENOENT) {
+            g_free(msg);
+            msg = g_strdup_printf("Fatal: Unable to open kernel %s: no such file (--kernel)",
+                                  cfg.kernel);
+        }
         return fail(EXIT_BAD_INPUT, msg);
+    }
     if (loader_probe(kernel.data, kernel.len, &payload, &why))
         return fail(EXIT_BAD_INPUT, g_strdup_printf("--kernel %s: not an arm64 Image, ELF or "
                                                     "flat binary: %s", cfg.kernel, why));
