@@ -4,12 +4,13 @@
 # `KUT-ROW test | kvmtool | brkvm` line per test (status and the test's own summary) and fails
 # when brkvm FAILs a test, or does not PASS one kvmtool passes, or passes it with another
 # summary (fewer subtests run), except for the differences in KNOWN below, each with its reason.
-# timeout: 600
-# modes: vhe,nvhe
+# timeout: 420
+# modes: vhe
 # extra-initrd: kut
 . /scenarios/lib.sh
 export PATH=/kut/bin:$PATH
 export MAX_SMP=2                # the test host's CPUs (the suite asks getconf otherwise)
+JOBS=2                          # two tests at a time: the bash around each costs more than the test
 cd /kut/kvm-unit-tests || fail "no /kut/kvm-unit-tests (extra initrd kut missing)"
 # what udev would have made: the suite's scripts write to /dev/fd/N and tee /dev/stderr
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
@@ -23,13 +24,13 @@ fpu-context|PASS|PASS=|the SVE half needs SVE in the guest: brkvm gives none yet
 pmu-event-introspection|FAIL|FAIL|the test wants the events of a real CPU; QEMU TCG max (the test host) implements fewer: kvmtool fails it the same way
 '
 
-# run_suite NAME VMM: run_tests.sh -a -j1 with KVMTOOL=VMM; cleaned output in /tmp/kut-NAME.txt
+# run_suite NAME VMM: run_tests.sh -a -j$JOBS with KVMTOOL=VMM; cleaned output in /tmp/kut-NAME.txt
 # (colours and CRs removed), the per-test logs in /tmp/kut-NAME-logs
 run_suite() {
-    echo "+ KVMTOOL=$2 run_tests.sh -a -j1"
+    echo "+ KVMTOOL=$2 run_tests.sh -a -j$JOBS"
     t0=$(cut -d' ' -f1 /proc/uptime)
     rm -rf logs
-    KVMTOOL=$2 bash ./run_tests.sh -a -j1 2>&1 |
+    KVMTOOL=$2 bash ./run_tests.sh -a -j$JOBS 2>&1 |
         tr -d '\r' | sed -e "s/$ESC\[[0-9;]*m//g" | tee "/tmp/kut-$1.txt"
     t1=$(cut -d' ' -f1 /proc/uptime)
     rm -rf "/tmp/kut-$1-logs"
