@@ -23,7 +23,7 @@ ESC=$(printf '\033')
 # with "=" after it (PASS=) means: the same status with a different summary.
 KNOWN='
 fpu-context|PASS|PASS=|the SVE half needs SVE in the guest: brkvm gives none yet (branch sve)
-pmu-event-introspection|FAIL|FAIL|the test expects the PMU events of a real CPU; the test host's emulated one (QEMU TCG) has fewer: kvmtool fails it the same way
+pmu-event-introspection|FAIL|FAIL|the test expects the PMU events of a real CPU; the emulated CPU of the test host (QEMU TCG) has fewer: kvmtool fails it the same way
 '
 
 # run_suite NAME VMM: run_tests.sh -a -j$JOBS with KVMTOOL=VMM; cleaned output in /tmp/kut-NAME.txt
