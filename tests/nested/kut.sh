@@ -28,6 +28,12 @@ for f in "$KUT_TGZ" "$KVMTOOL_TGZ"; do
     [ -f "$f" ] || { echo "kut: $f missing (shared/third_party)" >&2; exit 1; }
 done
 mkdir -p "$K" "$OUT"
+# the cross compiler and the arm64 sysroot come from scripts/deps.sh; make too, if missing
+if ! command -v make >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q make >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q make >/dev/null; }
+fi
+command -v ${CROSS}gcc >/dev/null || { echo "kut: no aarch64-linux-gnu-gcc (run scripts/deps.sh)" >&2; exit 1; }
 
 # 1. kvmtool's lkvm-static (libfdt: the sysroot's static library and headers, in one directory
 #    as kvmtool's LIBFDT_DIR wants them)
