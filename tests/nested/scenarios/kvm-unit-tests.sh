@@ -22,7 +22,6 @@ ESC=$(printf '\033')
 # KNOWN: "test|kvmtool|brkvm|reason": an outcome pair that is accepted, and why.  A status
 # with "=" after it (PASS=) means: the same status with a different summary.
 KNOWN='
-fpu-context|PASS|PASS=|the SVE half needs SVE in the guest: brkvm gives none yet (branch sve)
 pmu-event-introspection|FAIL|FAIL|the test expects the PMU events of a real CPU; the emulated CPU of the test host (QEMU TCG) has fewer: kvmtool fails it the same way
 '
 
