@@ -4,9 +4,10 @@
 # `KUT-ROW test | kvmtool | brkvm` line per test (status and the test's own summary) and fails
 # when brkvm FAILs a test, or does not PASS one kvmtool passes, or passes it with another
 # summary (fewer subtests run), except for the differences in KNOWN below, each with its reason.
-# Also fails when kvmtool passes fewer than 15 tests (18 here): then the harness is broken and
+# Tests that differ are run once more, alone, under both (KUT-RETRY: timing tests fail under
+# load); the second results count.  Also fails when kvmtool passes fewer than 15 tests (18 here): then the harness is broken and
 # the comparison would prove nothing.
-# timeout: 420
+# timeout: 480
 # modes: vhe
 # extra-initrd: kut
 . /scenarios/lib.sh
@@ -27,16 +28,20 @@ pmu-event-introspection|FAIL|FAIL|the test expects the PMU events of a real CPU;
 
 # run_suite NAME VMM: run_tests.sh -a -j$JOBS with KVMTOOL=VMM; cleaned output in /tmp/kut-NAME.txt
 # (colours and CRs removed), the per-test logs in /tmp/kut-NAME-logs
+# [-j1 ONLY TESTS...: just those, one at a time]
 run_suite() {
-    echo "+ KVMTOOL=$2 run_tests.sh -a -j$JOBS"
+    name=$1 vmm=$2 j=$JOBS
+    shift 2
+    [ $# -gt 0 ] && j=1
+    echo "+ KVMTOOL=$vmm run_tests.sh -a -j$j $*"
     t0=$(cut -d' ' -f1 /proc/uptime)
     rm -rf logs
-    KVMTOOL=$2 bash ./run_tests.sh -a -j$JOBS 2>&1 |
-        tr -d '\r' | sed -e "s/$ESC\[[0-9;]*m//g" | tee "/tmp/kut-$1.txt"
+    KVMTOOL=$vmm bash ./run_tests.sh -a -j$j "$@" 2>&1 |
+        tr -d '\r' | sed -e "s/$ESC\[[0-9;]*m//g" | tee "/tmp/kut-$name.txt"
     t1=$(cut -d' ' -f1 /proc/uptime)
-    rm -rf "/tmp/kut-$1-logs"
-    cp -r logs "/tmp/kut-$1-logs" 2>/dev/null
-    echo "KUT-TIME $1 $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+    rm -rf "/tmp/kut-$name-logs"
+    cp -r logs "/tmp/kut-$name-logs" 2>/dev/null
+    echo "KUT-TIME $name $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
 }
 
 run_suite kvmtool /kut/bin/lkvm-static
@@ -47,6 +52,8 @@ grep -q -E '^(PASS|FAIL|SKIP) ' /tmp/kut-brkvm.txt || fail "brkvm's run printed 
 
 # the table and the verdict: awk over both outputs and KNOWN
 printf '%s\n' "$KNOWN" > /tmp/kut-known.txt
+# compare FILES...: the kvmtool outputs, then brkvm's (a test's later line wins: the retries)
+compare() {
 awk -v known=/tmp/kut-known.txt '
 function parse(line, st,    rest) {
     # "PASS name (summary)" / "SKIP name (reason)" / "FAIL name (summary)"
@@ -82,12 +89,30 @@ END {
         kc["PASS"], kc["FAIL"], kc["SKIP"], bc["PASS"], bc["FAIL"], bc["SKIP"]
     if (kc["PASS"] < 15) { bad++; badlist = badlist " (kvmtool-passed-only-" kc["PASS"] ")" }
     if (bad) { printf "KUT-BAD%s\n", badlist; exit 1 }
-}' /tmp/kut-kvmtool.txt /tmp/kut-brkvm.txt | tee /tmp/kut-table.txt
+}' "$@"
+}
+compare /tmp/kut-kvmtool.txt /tmp/kut-brkvm.txt > /tmp/kut-table.txt
+bad=$(sed -n 's/^KUT-BAD //p' /tmp/kut-table.txt | sed 's/ (kvmtool-passed-only-[0-9]*)//')
+retry=""
+if [ -n "$bad" ]; then
+    # timing tests (timer, micro-bench's 90 s) fail under both VMMs when the machine running the
+    # test host is loaded: run the differing tests once more, alone, under both; their second
+    # result counts (a real difference comes back)
+    echo "KUT-RETRY$bad (first results: $(grep -E '^KUT-ROW' /tmp/kut-table.txt | grep -c 'DIFF$') differ)"
+    grep ' DIFF$' /tmp/kut-table.txt
+    run_suite kvmtool-retry /kut/bin/lkvm-static $bad
+    run_suite brkvm-retry /bin/brkvm $bad
+    retry="/tmp/kut-kvmtool-retry.txt /tmp/kut-brkvm-retry.txt"
+    compare /tmp/kut-kvmtool.txt /tmp/kut-kvmtool-retry.txt /tmp/kut-brkvm.txt \
+        /tmp/kut-brkvm-retry.txt > /tmp/kut-table.txt
+fi
+cat /tmp/kut-table.txt
 bad=$(sed -n 's/^KUT-BAD //p' /tmp/kut-table.txt)
 if [ -n "$bad" ]; then
     for t in $bad; do
         echo "--- brkvm's log of $t (last 15 lines):"
-        tail -n 15 "/tmp/kut-brkvm-logs/$t.log" 2>/dev/null | sed 's/^/    /'
+        tail -n 15 "/tmp/kut-brkvm-$([ -n "$retry" ] && echo retry-)logs/$t.log" 2>/dev/null |
+            sed 's/^/    /'
     done
     fail "brkvm differs from kvmtool on:$bad"
 fi
