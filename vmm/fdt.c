@@ -1,5 +1,5 @@
-/* fdt.c - the guest's device tree: memory, cpus, psci, timer, GIC, chosen, and whatever
- * nodes the devices on the bus emit for themselves. */
+/* fdt.c - the guest's device tree: memory, cpus, psci, timer, GIC (and its ITS), PMU, chosen,
+ * and whatever nodes the devices on the bus emit for themselves. */
 #include <brkvm/fdt.h>
 
 #include <errno.h>
@@ -52,15 +52,23 @@ static int add_psci(void *fdt)
     return fdt_end_node(fdt);
 }
 
+/* the PPI flags word: level high, and on a GICv2 the mask of CPUs the PPI is wired to */
+static uint32_t ppi_flags(const struct fdt_machine *m)
+{
+    uint32_t flags = FDT_IRQ_LEVEL_HIGH;
+
+    if (m->gic_version == 2)
+        flags |= ((1U << m->ncpus) - 1) << 8;
+    return flags;
+}
+
 static int add_timer(void *fdt, const struct fdt_machine *m)
 {
     /* secure phys, non-secure phys, virtual, hypervisor PPIs; v2 wants a CPU mask */
     static const uint32_t ppi[] = {13, 14, 11, 10};
-    uint32_t flags = FDT_IRQ_LEVEL_HIGH;
+    uint32_t flags = ppi_flags(m);
     fdt32_t irqs[12];
 
-    if (m->gic_version == 2)
-        flags |= ((1U << m->ncpus) - 1) << 8;
     for (int i = 0; i < 4; i++) {
         irqs[i * 3] = cpu_to_fdt32(FDT_GIC_PPI);
         irqs[i * 3 + 1] = cpu_to_fdt32(ppi[i]);
@@ -70,6 +78,32 @@ static int add_timer(void *fdt, const struct fdt_machine *m)
     TRY(fdt_property_string(fdt, "compatible", "arm,armv8-timer"));
     TRY(fdt_property(fdt, "interrupts", irqs, sizeof(irqs)));
     TRY(fdt_property(fdt, "always-on", NULL, 0));
+    return fdt_end_node(fdt);
+}
+
+/* the PMUv3 of every vCPU (KVM's), its overflow interrupt a PPI */
+static int add_pmu(void *fdt, const struct fdt_machine *m)
+{
+    fdt32_t irq[3] = {cpu_to_fdt32(FDT_GIC_PPI), cpu_to_fdt32(m->pmu_ppi),
+                      cpu_to_fdt32(ppi_flags(m))};
+
+    TRY(fdt_begin_node(fdt, "pmu"));
+    TRY(fdt_property_string(fdt, "compatible", "arm,armv8-pmuv3"));
+    TRY(fdt_property(fdt, "interrupts", irq, sizeof(irq)));
+    return fdt_end_node(fdt);
+}
+
+/* the GICv3's ITS, a child of the GIC node (which then needs an empty ranges) */
+static int add_its(void *fdt, const struct fdt_machine *m)
+{
+    char name[48];
+
+    snprintf(name, sizeof(name), "msi-controller@%llx", (unsigned long long)m->gic_its_base);
+    TRY(fdt_begin_node(fdt, name));
+    TRY(fdt_property_string(fdt, "compatible", "arm,gic-v3-its"));
+    TRY(fdt_property(fdt, "msi-controller", NULL, 0));
+    TRY(fdt_property_cell(fdt, "#msi-cells", 1));
+    TRY(prop_reg2(fdt, m->gic_its_base, m->gic_its_size, 0, 0, 1));
     return fdt_end_node(fdt);
 }
 
@@ -93,6 +127,10 @@ static int add_gic(void *fdt, const struct fdt_machine *m)
     TRY(fdt_property_cell(fdt, "#address-cells", 2));
     TRY(fdt_property_cell(fdt, "#size-cells", 2));
     TRY(fdt_property_cell(fdt, "phandle", GIC_PHANDLE));
+    if (m->gic_its_size) {
+        TRY(fdt_property(fdt, "ranges", NULL, 0));
+        TRY(add_its(fdt, m));
+    }
     return fdt_end_node(fdt);
 }
 
@@ -135,6 +173,8 @@ static int build(const struct fdt_machine *m, void *buf, size_t size)
     TRY(add_psci(buf));
     TRY(add_timer(buf, m));
     TRY(add_gic(buf, m));
+    if (m->pmu_ppi)
+        TRY(add_pmu(buf, m));
     for (unsigned i = 0; m->bus && i < m->bus->n; i++) {
         const struct bus_region *r = &m->bus->r[i];
         if (r->ops->dt_node)
@@ -150,7 +190,8 @@ int fdt_build(const struct fdt_machine *m, void *buf, size_t size)
     int r;
 
     if (!m->ncpus || !m->mpidr || (m->gic_version != 2 && m->gic_version != 3) ||
-        (m->gic_version == 2 && m->ncpus > 8))
+        (m->gic_version == 2 && m->ncpus > 8) || (m->gic_its_size && m->gic_version != 3) ||
+        m->pmu_ppi > 15)
         return -EINVAL;
     r = build(m, buf, size);
     if (r == -FDT_ERR_NOSPACE)

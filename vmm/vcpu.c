@@ -43,6 +43,8 @@ int vcpu_init_state(struct vcpu *v)
         init.features[0] |= 1U << KVM_ARM_VCPU_PTRAUTH_ADDRESS | 1U << KVM_ARM_VCPU_PTRAUTH_GENERIC;
     if (v->vm->sve)
         init.features[0] |= 1U << KVM_ARM_VCPU_SVE;
+    if (v->vm->pmu) /* the same features on a reset: KVM refuses a change */
+        init.features[0] |= 1U << KVM_ARM_VCPU_PMU_V3;
     return ioctl(v->fd, KVM_ARM_VCPU_INIT, &init) < 0 ? -errno : 0;
 }
 
@@ -98,6 +100,12 @@ int vcpu_create_all(struct vm *vm, char **msg)
     vm->sve = !vm->cfg->no_sve && ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_SVE) > 0;
     if (!vm->sve)
         g_info("SVE: %s", vm->cfg->no_sve ? "off (--no-sve)" : "not offered by KVM");
+    if (vm->cfg->pmu && ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_PMU_V3) <= 0) {
+        *msg = g_strdup("--pmu: this host's KVM offers no PMUv3 for guests (no KVM_CAP_ARM_PMU_V3: "
+                        "the host CPU or its kernel has no PMU); run without --pmu");
+        return -ENODEV;
+    }
+    vm->pmu = vm->cfg->pmu;
     vm->nr_vcpus = vm->cfg->cpus;
     vm->vcpus = g_new0(struct vcpu, vm->nr_vcpus);
     for (unsigned i = 0; i < vm->nr_vcpus; i++)

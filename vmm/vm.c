@@ -39,7 +39,7 @@ int vm_create(struct vm *vm, const struct brkvm_config *cfg, char **msg)
     memset(vm, 0, sizeof(*vm));
     vm->cfg = cfg;
     vm->kvm_fd = vm->vm_fd = vm->exit_efd = -1;
-    vm->gic.fd = -1;
+    vm->gic.fd = vm->gic.its_fd = -1;
     pthread_mutex_init(&vm->exit_lock, NULL);
 
     vm->exit_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -146,6 +146,8 @@ void vm_destroy(struct vm *vm)
         g_free(vm->vcpus);
         vm->vcpus = NULL;
     }
+    if (vm->gic.its_fd >= 0)
+        close(vm->gic.its_fd);
     if (vm->gic.fd >= 0)
         close(vm->gic.fd);
     if (vm->ram)
@@ -157,7 +159,7 @@ void vm_destroy(struct vm *vm)
     if (vm->exit_efd >= 0)
         close(vm->exit_efd);
     vm->ram = NULL;
-    vm->vm_fd = vm->kvm_fd = vm->exit_efd = vm->gic.fd = -1;
+    vm->vm_fd = vm->kvm_fd = vm->exit_efd = vm->gic.fd = vm->gic.its_fd = -1;
 }
 
 void vm_request_exit(struct vm *vm, int code, const char *fmt, ...)

@@ -66,4 +66,12 @@ int arm64_hw_wp_match(const struct arm64_hwdebug *h, uint64_t far, uint64_t *rep
  * EL1 as the guest would have seen it: the EC says "same EL" when the guest was at EL1. */
 uint32_t arm64_debug_esr_to_el1(uint32_t esr, int guest_el);
 
+/* Would the guest itself have taken a breakpoint/watchpoint exception of its own debug
+ * registers here?  Not at EL1 with PSTATE.D set or MDSCR_EL1.KDE clear ("kernel debug" off):
+ * there the CPU runs the instruction as if no slot matched.  KVM routes the guest's debug
+ * exceptions to EL2 while userspace debugs (MDCR_EL2.TDE), where D and KDE mask nothing, so
+ * they reach brkvm even then.  (From EL0 they are not masked by D.) */
+bool arm64_guest_debug_masked(uint64_t pstate, uint64_t mdscr_el1);
+#define ARM64_MDSCR_KDE (1ULL << 13)
+
 #endif

@@ -46,6 +46,12 @@ struct vcpu_debug {
     bool hw_stopped;      /* stopped by one of gdb's hardware breakpoints/watchpoints */
     uint64_t hw_stop_pc;
     bool warned_self_step; /* told the user this vCPU's own single step is suppressed */
+    /* stepping past the guest's own breakpoint/watchpoint that fired where the guest has debug
+     * exceptions masked: these of its slots (bit n = slot n) are off until the step ends */
+    bool past_masked;
+    bool past_watch;      /* watchpoint slots (DBGWCRn), else breakpoint slots (DBGBCRn) */
+    uint32_t past_slots;
+    uint64_t past_ctrl[16];
 };
 
 /* Set up before the vCPUs run; wait = --gdb-wait (vCPUs start paused). 0/-errno. */

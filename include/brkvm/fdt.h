@@ -27,6 +27,9 @@ struct fdt_machine {
     uint64_t gic_dist_base, gic_dist_size;
     uint64_t gic_redist_base, gic_redist_size; /* v3: all redistributors */
     uint64_t gic_cpu_base, gic_cpu_size;       /* v2 */
+    uint64_t gic_its_base, gic_its_size;       /* v3: the ITS frame; size 0 = no ITS */
+    unsigned pmu_ppi;      /* the PMU's overflow interrupt as a PPI number (7 = INTID 23);
+                              0 = no PMU node */
     const char *bootargs;  /* may be NULL */
     uint64_t initrd_start, initrd_end; /* 0/0: none */
     const char *stdout_path;           /* e.g. "/uart@1000000", may be NULL */

@@ -12,6 +12,9 @@
 #define BRKVM_GIC_DIST_SIZE 0x10000ULL
 #define BRKVM_GIC_REDIST_SIZE 0x20000ULL     /* GICv3: per vCPU, packed below the distributor */
 #define BRKVM_GIC_CPU_SIZE 0x20000ULL        /* GICv2: CPU interface below the distributor */
+#define BRKVM_GIC_ITS_SIZE 0x20000ULL        /* GICv3 ITS (--irqchip gicv3-its): its two 64K
+                                                frames, just below the redistributors */
+#define BRKVM_PMU_PPI 7                      /* --pmu: overflow interrupt PPI 7 = INTID 23 */
 #define BRKVM_RAM_BASE 0x80000000ULL         /* RAM, as kvmtool */
 
 #endif

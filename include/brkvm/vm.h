@@ -32,6 +32,8 @@ struct gic {
     int version; /* 2 or 3 */
     int fd;
     uint64_t dist_base, dist_size, redist_base, redist_size, cpu_base, cpu_size;
+    int its_fd; /* --irqchip gicv3-its: the ITS device, else -1 */
+    uint64_t its_base, its_size;
 };
 
 struct vm {
@@ -46,6 +48,7 @@ struct vm {
     bool sve;        /* the vCPUs have SVE (KVM_ARM_VCPU_SVE, finalized once per vCPU) */
     unsigned sve_vq; /* their longest vector length in quadwords (KVM's default set) */
     uint64_t sve_vls[8]; /* KVM_REG_ARM64_SVE_VLS: the lengths offered, bit vq - 1 */
+    bool pmu;        /* --pmu: the vCPUs have KVM's PMUv3 */
     bool has_link_text; /* --symbols gave the kernel's link address of _text */
     uint64_t link_text;
     /* what boot_prepare loaded, kept for a reset (monitor reset) */
@@ -95,9 +98,14 @@ void virtio_host_reset(struct vm *vm); /* every device back to its pre-driver st
 struct _GString;
 void virtio_host_info(struct vm *vm, struct _GString *out); /* monitor info virtio */
 
-/* gic.c */
+/* gic.c: gic_create after the vCPUs exist (the redistributors are sized by their number),
+ * as --irqchip says (default: a GICv3, else a GICv2); gic_finalize initialises it (and the ITS) */
 int gic_create(struct vm *vm, char **msg);
 int gic_finalize(struct vm *vm, char **msg);
+
+/* pmu.c: --pmu, per vCPU: the overflow PPI and KVM's PMU init (after gic_finalize, once:
+ * a vCPU reset keeps it) */
+int pmu_init(struct vm *vm, char **msg);
 
 /* vcpu.c */
 int vcpu_create_all(struct vm *vm, char **msg);

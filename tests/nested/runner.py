@@ -10,6 +10,7 @@ EL2, so KVM works inside) once per scenario and collect SCENARIO-RESULT lines.
 Scenario files (tests/nested/scenarios/NAME.sh) may carry header tags:
   # timeout: SECONDS   limit for the scenario inside the test host (default 120)
   # interactive        needs a user at the console: skipped by --all
+  # manual             a measurement, not a test (bench/): skipped by --all
   # modes: M[,M...]    test-host modes the scenario runs in with --all (default vhe,nvhe;
                        intersected with --modes): vhe (VHE KVM, GICv3), nvhe (nVHE KVM, GICv3),
                        gicv2 (VHE KVM on a GICv2 machine: brkvm gets no vGICv3, uses a vGICv2)
@@ -82,7 +83,8 @@ TAIL = 30
 
 
 def scenario_tags(name):
-    tags = {"timeout": DEFAULT_SCENARIO_TIMEOUT, "interactive": False, "console": False,
+    tags = {"timeout": DEFAULT_SCENARIO_TIMEOUT, "interactive": False, "manual": False,
+            "console": False,
             "steps": [], "modes": list(DEFAULT_MODES)}
     path = os.path.join(SCEN_DIR, name + ".sh")
     with open(path) as f:
@@ -95,6 +97,8 @@ def scenario_tags(name):
                 tags["timeout"] = int(m.group(1))
             if re.match(r"#\s*interactive\b", line):
                 tags["interactive"] = True
+            if re.match(r"#\s*manual\s*$", line):
+                tags["manual"] = True
             m = re.match(r"#\s*modes:\s*(\S+)\s*$", line)
             if m:
                 tags["modes"] = m.group(1).split(",")
@@ -459,7 +463,8 @@ def main():
 
     if args.all:
         names = args.only.split(",") if args.only else [
-            s for s in list_scenarios() if not scenario_tags(s)["interactive"]]
+            s for s in list_scenarios()
+            if not scenario_tags(s)["interactive"] and not scenario_tags(s)["manual"]]
         want = args.modes.split(",") if args.modes else ([args.mode] if args.mode else None)
     elif args.scenario:
         names, want = [args.scenario], [args.mode or "vhe"]

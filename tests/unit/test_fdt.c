@@ -183,6 +183,76 @@ static void test_kaslr_seed(void)
     g_assert_cmphex(prop_u64(blob, node, "kaslr-seed", 0), ==, 0x1234567890abcdefULL);
 }
 
+/* --pmu: a /pmu node, PMUv3, its PPI level high (GICv3: no CPU mask); absent by default */
+static void test_pmu(void)
+{
+    struct fdt_machine m;
+    int node;
+
+    setup_bus();
+    m = machine(3);
+    g_assert_cmpint(fdt_build(&m, blob, sizeof(blob)), ==, 0);
+    g_assert_cmpint(fdt_path_offset(blob, "/pmu"), <, 0);
+    m.pmu_ppi = 7;
+    g_assert_cmpint(fdt_build(&m, blob, sizeof(blob)), ==, 0);
+    node = fdt_path_offset(blob, "/pmu");
+    g_assert_cmpint(node, >=, 0);
+    g_assert_cmpint(fdt_node_check_compatible(blob, node, "arm,armv8-pmuv3"), ==, 0);
+    g_assert_cmpuint(prop_u32(blob, node, "interrupts", 0), ==, FDT_GIC_PPI);
+    g_assert_cmpuint(prop_u32(blob, node, "interrupts", 1), ==, 7);
+    g_assert_cmpuint(prop_u32(blob, node, "interrupts", 2), ==, FDT_IRQ_LEVEL_HIGH);
+    g_assert_null(fdt_getprop(blob, node, "interrupt-parent", NULL)); /* the root's: the GIC */
+
+    /* GICv2: the PPI goes to both CPUs */
+    m = machine(2);
+    m.pmu_ppi = 7;
+    g_assert_cmpint(fdt_build(&m, blob, sizeof(blob)), ==, 0);
+    node = fdt_path_offset(blob, "/pmu");
+    g_assert_cmpint(node, >=, 0);
+    g_assert_cmpuint(prop_u32(blob, node, "interrupts", 2), ==, (0x3 << 8) | FDT_IRQ_LEVEL_HIGH);
+
+    m.pmu_ppi = 16; /* not a PPI */
+    g_assert_cmpint(fdt_build(&m, blob, sizeof(blob)), ==, -EINVAL);
+}
+
+/* --irqchip gicv3-its: the ITS as an msi-controller child of the GICv3 node */
+static void test_its(void)
+{
+    struct fdt_machine m;
+    int gic, node, len;
+
+    setup_bus();
+    m = machine(3);
+    g_assert_cmpint(fdt_build(&m, blob, sizeof(blob)), ==, 0);
+    gic = fdt_path_offset(blob, "/intc@3fff0000");
+    g_assert_cmpint(fdt_first_subnode(blob, gic), <, 0);
+    g_assert_null(fdt_getprop(blob, gic, "ranges", NULL));
+
+    m.gic_its_base = 0x3ff90000;
+    m.gic_its_size = 0x20000;
+    g_assert_cmpint(fdt_build(&m, blob, sizeof(blob)), ==, 0);
+    gic = fdt_path_offset(blob, "/intc@3fff0000");
+    g_assert_cmpint(gic, >=, 0);
+    g_assert_nonnull(fdt_getprop(blob, gic, "ranges", &len)); /* children map 1:1 */
+    g_assert_cmpint(len, ==, 0);
+    node = fdt_path_offset(blob, "/intc@3fff0000/msi-controller@3ff90000");
+    g_assert_cmpint(node, >=, 0);
+    g_assert_cmpint(fdt_parent_offset(blob, node), ==, gic);
+    g_assert_cmpint(fdt_node_check_compatible(blob, node, "arm,gic-v3-its"), ==, 0);
+    g_assert_nonnull(fdt_getprop(blob, node, "msi-controller", &len));
+    g_assert_cmpint(len, ==, 0);
+    g_assert_cmpuint(prop_u32(blob, node, "#msi-cells", 0), ==, 1);
+    g_assert_cmpuint(prop_u64(blob, node, "reg", 0), ==, 0x3ff90000);
+    g_assert_cmpuint(prop_u64(blob, node, "reg", 1), ==, 0x20000);
+    /* the one found by compatible, as the guests look for it */
+    g_assert_cmpint(fdt_node_offset_by_compatible(blob, -1, "arm,gic-v3-its"), ==, node);
+
+    m = machine(2); /* a GICv2 has no ITS */
+    m.gic_its_base = 0x3ff90000;
+    m.gic_its_size = 0x20000;
+    g_assert_cmpint(fdt_build(&m, blob, sizeof(blob)), ==, -EINVAL);
+}
+
 static void test_errors(void)
 {
     struct fdt_machine m;
@@ -203,6 +273,8 @@ int main(int argc, char **argv)
     g_test_add_func("/fdt/v3-tree", test_v3_tree);
     g_test_add_func("/fdt/v2-tree-no-initrd", test_v2_tree_and_no_initrd);
     g_test_add_func("/fdt/kaslr-seed", test_kaslr_seed);
+    g_test_add_func("/fdt/pmu", test_pmu);
+    g_test_add_func("/fdt/its", test_its);
     g_test_add_func("/fdt/errors", test_errors);
     return g_test_run();
 }

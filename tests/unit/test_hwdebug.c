@@ -110,6 +110,19 @@ static void test_watch_match(void)
     g_assert_cmpint(arm64_hw_wp_match(&h, 0x8100, &rep), ==, -1);
 }
 
+/* kvm-unit-tests' debug handlers return with SPSR.D set: the same slot must then not fire */
+static void test_guest_masked(void)
+{
+    const uint64_t el1h = 0x5, el0 = 0x0, d = 1ULL << 9, kde = 1ULL << 13, mde = 1ULL << 15;
+
+    g_assert_false(arm64_guest_debug_masked(el1h, kde | mde));     /* EL1, D clear, KDE */
+    g_assert_true(arm64_guest_debug_masked(el1h | d, kde | mde));  /* D set */
+    g_assert_true(arm64_guest_debug_masked(el1h, mde));            /* no kernel debug */
+    g_assert_true(arm64_guest_debug_masked(0x4, mde));             /* EL1t too */
+    g_assert_false(arm64_guest_debug_masked(el0, mde));            /* EL0: D, KDE irrelevant */
+    g_assert_false(arm64_guest_debug_masked(el0 | d, mde));
+}
+
 static void test_esr_retarget(void)
 {
     /* a guest hardware breakpoint at EL1 reached EL2 as "lower EL": EC 0x30 -> 0x31 */
@@ -130,5 +143,6 @@ int main(int argc, char **argv)
     g_test_add_func("/hwdebug/watchpoint-encodings", test_watchpoint_encodings);
     g_test_add_func("/hwdebug/watch-match", test_watch_match);
     g_test_add_func("/hwdebug/esr-retarget", test_esr_retarget);
+    g_test_add_func("/hwdebug/guest-masked", test_guest_masked);
     return g_test_run();
 }

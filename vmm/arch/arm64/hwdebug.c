@@ -200,3 +200,10 @@ uint32_t arm64_debug_esr_to_el1(uint32_t esr, int guest_el)
         esr = (esr & ~(0x3fU << 26)) | ((ec + 1) << 26);
     return esr;
 }
+
+bool arm64_guest_debug_masked(uint64_t pstate, uint64_t mdscr_el1)
+{
+    if (arm64_pstate_el(pstate) != 1)
+        return false;
+    return (pstate & ARM64_PSTATE_D) || !(mdscr_el1 & ARM64_MDSCR_KDE);
+}
