@@ -344,7 +344,7 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
     cfg->no_sve = no_sve;
     cfg->nodefaults = nodefaults;
     if (gdb_wait && !cfg->gdb) {
-        *out_text = fail("--gdb-wait needs --gdb ADDR (e.g. --gdb 1234)");
+        *out_text = fail("--gdb-wait (-S) needs a stub: --gdb ADDR (e.g. --gdb 1234) or -s");
         goto out;
     }
     if (cfg->gdb) {

@@ -172,7 +172,7 @@ static void test_errors(void)
         {"brkvm run -k K --network mode=tap", "only --network mode=none"},
         {"brkvm run -k K --network mode=user,guest_ip=1", "brkvm has no network device"},
         {"brkvm run -k K -s --gdb 99", "contradict"},
-        {"brkvm run -k K -S", "--gdb-wait needs --gdb"},
+        {"brkvm run -k K -S", "--gdb-wait (-S) needs a stub"},
         {"brkvm run -k K --reboot", "Unknown option --reboot"},
         {"brkvm run -k K -d a -d b -d c -d d -d e -d f -d g -d h -d i", "at most 8 disks"},
     };
