@@ -5,7 +5,8 @@
 # virtio-mmio for all three: kvmtool --virtio-transport mmio, QEMU -device virtio-blk-device)
 # and a fresh tmpfs directory as the 9p share "bench" (QEMU: -fsdev local,security_model=none +
 # -device virtio-9p-device); the guest runs /bin/diskbench on /dev/vda and on the share
-# (guest/init test diskbench) and powers off.  Rounds alternate brkvm, kvmtool, QEMU.  Prints
+# (guest/init test diskbench) and powers off.  Rounds alternate the three VMMs, the order
+# turning each round (brkvm first, then kvmtool first, then QEMU first).  Prints
 # `BENCH-DISK ROUND VMM KEY VALUE` lines (VALUE "fail:..." when the VMM could not do it);
 # bench/disk.sh turns them into a table.  A measurement, not a test (tag manual: not in --all);
 # it fails only when brkvm gave no figures at all.  Rounds: bench.rounds=N on the test host's
@@ -24,8 +25,14 @@ done
 cat $L2_INITRD /virtio/l2-modules.cpio > /tmp/initrd || fail "no /virtio/l2-modules.cpio (extra initrd virtio)"
 ARGS="panic=-1 loglevel=4 brkvm.test=vmods,diskbench"
 echo "BENCH-DISK-INFO qemu $(cat /qemu/VERSION 2>/dev/null) kernel $(uname -r)"
+# the order turns each round (the first run of a boot tends to be the slowest)
 for round in $(seq "$ROUNDS"); do
-    for vmm in brkvm kvmtool qemu; do
+    case $(( (round - 1) % 3 )) in
+    0) order="brkvm kvmtool qemu" ;;
+    1) order="kvmtool qemu brkvm" ;;
+    2) order="qemu brkvm kvmtool" ;;
+    esac
+    for vmm in $order; do
         rm -rf /tmp/share /tmp/disk.img /tmp/o.txt
         mkdir /tmp/share
         dd if=/dev/zero of=/tmp/disk.img bs=1M count=64 2>/dev/null
