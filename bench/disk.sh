@@ -1,34 +1,45 @@
 #!/bin/bash
 # disk.sh - virtio-blk and virtio-9p throughput of brkvm next to kvmtool (lkvm-static) and
-# QEMU (Debian's arm64 build, -enable-kvm), all three in one test-host boot (scenario
-# bench-disk: the same kernel, initramfs, image size, 9p share and guest program,
+# QEMU (Debian's arm64 build, -enable-kvm), all in one test-host boot (scenario bench-disk:
+# the same kernel, initramfs, image size, 9p share and guest program,
 # tests/nested/guest/diskbench.c; virtio-mmio for all three), rounds alternating the VMMs.
-#   bench/disk.sh [--rounds N] [--mode vhe|nvhe]    run it and print the table
-#   bench/disk.sh --log FILE                        the table of an earlier run's log
-# Each cell is the median of the rounds with its min-max; the ratios are of the medians
-# (> 1: brkvm is faster).  Figures under nesting (the test host is QEMU TCG): compare the
-# columns of one run, never with hardware or with another run.
+#   bench/disk.sh [--rounds N] [--mode vhe|nvhe] [--vmms LIST]   run it and print the table
+#   bench/disk.sh --alt PATH [...]   also another static arm64 brkvm build (column "alt",
+#                                    scenario bench-disk-alt; default --vmms brkvm,alt,kvmtool)
+#   bench/disk.sh --log FILE         the table of an earlier run's log
+# Each cell is the median of the rounds with its [min-max]; the ratios are of the medians
+# (> 1: the first named is faster).  Figures under nesting (the test host is QEMU TCG): compare
+# the columns of one run, never with hardware or with another run.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-MODE=vhe ROUNDS=3 LOG=
+MODE=vhe ROUNDS=3 LOG= ALT= VMMS=
 while [ $# -gt 0 ]; do
     case $1 in
     --mode) MODE=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
+    --vmms) VMMS=$2; shift 2 ;;
+    --alt) ALT=$(realpath "$2"); shift 2 ;;
     --log) LOG=$2; shift 2 ;;
-    *) echo "usage: bench/disk.sh [--rounds N] [--mode vhe|nvhe] | --log FILE" >&2; exit 2 ;;
+    *) echo "usage: bench/disk.sh [--rounds N] [--mode vhe|nvhe] [--vmms LIST] [--alt BRKVM] | --log FILE" >&2
+       exit 2 ;;
     esac
 done
 if [ -z "$LOG" ]; then
-    LOG=$TOP/build/nested/logs/bench-disk-$MODE.log
-    flock /tmp/brkvm-cpu.lock "$TOP/tests/nested/runner.py" --scenario bench-disk --mode "$MODE" \
-        --append "bench.rounds=$ROUNDS" >&2 ||
+    SCEN=bench-disk
+    if [ -n "$ALT" ]; then
+        SCEN=bench-disk-alt
+        VMMS=${VMMS:-brkvm,alt,kvmtool}
+    fi
+    LOG=$TOP/build/nested/logs/$SCEN-$MODE.log
+    echo "disk: $(date -u '+%F %H:%M') UTC: $SCEN, $ROUNDS rounds, log $LOG" >&2
+    BRKVM_ALT=$ALT flock /tmp/brkvm-cpu.lock "$TOP/tests/nested/runner.py" --scenario "$SCEN" \
+        --mode "$MODE" --append "bench.rounds=$ROUNDS${VMMS:+ bench.vmms=$VMMS}" >&2 ||
         echo "disk: the test-host run failed (see $LOG)" >&2
 fi
 python3 - "$LOG" "$MODE" <<'PY'
 import re, statistics, sys
 log, mode = sys.argv[1], sys.argv[2]
-vals, fails, rounds, info = {}, {}, set(), ""
+vals, fails, rounds, info, seen = {}, {}, set(), "", []
 for line in open(log, errors="replace"):
     m = re.search(r"BENCH-DISK-INFO (.*)", line)
     if m:
@@ -37,13 +48,18 @@ for line in open(log, errors="replace"):
     if not m:
         continue
     rnd, vmm, key, val = m.groups()
+    if vmm not in seen:
+        seen.append(vmm)
     if rnd != "0":
         rounds.add(rnd)
     if val.startswith("fail:"):
         fails.setdefault((vmm, key), val[5:].replace("_", " "))
     else:
         vals.setdefault((vmm, key), []).append(float(val))
-VMMS = [("brkvm", "brkvm"), ("kvmtool", "kvmtool"), ("qemu", "QEMU")]
+NAMES = {"brkvm": "brkvm", "alt": "brkvm-alt", "kvmtool": "kvmtool", "qemu": "QEMU"}
+vmms = [v for v in NAMES if v in seen]
+pairs = [(a, b) for a, b in (("alt", "brkvm"), ("brkvm", "kvmtool"), ("brkvm", "qemu"),
+                             ("alt", "kvmtool")) if a in vmms and b in vmms]
 ROWS = [("seqw_mbs", "blk", "seq write MB/s (1 MiB, O_DIRECT)"),
         ("seqr_mbs", "blk", "seq read MB/s (1 MiB, O_DIRECT)"),
         ("randr_iops", "blk", "rand read IOPS (4 KiB, O_DIRECT)"),
@@ -62,17 +78,19 @@ def cell(vmm, key, group):
     med = statistics.median(v)
     return med, f"{fmt(med)} [{fmt(min(v))}-{fmt(max(v))}]" if len(v) > 1 else fmt(med)
 def ratio(a, b, key):
-    if a is None or b is None or b == 0:
+    if a is None or b is None or a == 0 or b == 0:
         return "-"
     return f"{(b / a if key == 'wall_s' else a / b):.2f}"
-print(f"virtio-blk / virtio-9p over virtio-mmio, test host {mode}, median [min-max] of {len(rounds)} rounds"
-      + (f" ({info})" if info else ""))
-hdr = f"| {'figure':34} | {'brkvm':19} | {'kvmtool':19} | {'QEMU':19} | brkvm/kvmtool | brkvm/QEMU |"
-print(hdr)
-print("|" + "|".join("-" * (len(c)) for c in hdr.split("|")[1:-1]) + "|")
+print(f"virtio-blk / virtio-9p over virtio-mmio, test host {mode}, median [min-max] of "
+      f"{len(rounds)} rounds" + (f" ({info})" if info else ""))
+heads = [f"{'figure':34}"] + [f"{NAMES[v]:19}" for v in vmms] + \
+        [f"{NAMES[a]}/{NAMES[b]}" for a, b in pairs]
+print("| " + " | ".join(heads) + " |")
+print("|" + "|".join("-" * (len(h) + 2) for h in heads) + "|")
 for key, group, label in ROWS:
-    cells = {v: cell(v, key, group) for v, _ in VMMS}
-    print(f"| {label:34} | {cells['brkvm'][1]:19} | {cells['kvmtool'][1]:19} | {cells['qemu'][1]:19} |"
-          f" {ratio(cells['brkvm'][0], cells['kvmtool'][0], key):13} | {ratio(cells['brkvm'][0], cells['qemu'][0], key):10} |")
-print("ratios: brkvm's median / the peer's (wall s: the peer's / brkvm's), > 1 = brkvm faster")
+    cells = {v: cell(v, key, group) for v in vmms}
+    row = [f"{label:34}"] + [f"{cells[v][1]:19}" for v in vmms] + \
+          [f"{ratio(cells[a][0], cells[b][0], key):{len(NAMES[a]) + len(NAMES[b]) + 1}}" for a, b in pairs]
+    print("| " + " | ".join(row) + " |")
+print("ratios: of the medians, > 1 = the first named is faster (wall s: inverted likewise)")
 PY

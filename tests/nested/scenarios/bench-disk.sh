@@ -9,35 +9,40 @@
 # turning each round (brkvm first, then kvmtool first, then QEMU first).  Prints
 # `BENCH-DISK ROUND VMM KEY VALUE` lines (VALUE "fail:..." when the VMM could not do it);
 # bench/disk.sh turns them into a table.  A measurement, not a test (tag manual: not in --all);
-# it fails only when brkvm gave no figures at all.  Rounds: bench.rounds=N on the test host's
-# command line (default 3).
+# it fails only when brkvm gave no figures at all.  Test-host command line: bench.rounds=N
+# (default 3), bench.vmms=LIST (default brkvm,kvmtool,qemu; "alt" is /alt/brkvm, another brkvm
+# build run with brkvm's arguments: scenario bench-disk-alt, bench/disk.sh --alt).
 # timeout: 1500
 # modes: vhe
 # manual
 # extra-initrd: virtio,kut,qemu-peer
 . /scenarios/lib.sh
-ROUNDS=3
+ROUNDS=3 VMMS=brkvm,kvmtool,qemu
 for arg in $(cat /proc/cmdline); do
-    case "$arg" in bench.rounds=*) ROUNDS=${arg#bench.rounds=} ;; esac
+    case "$arg" in
+    bench.rounds=*) ROUNDS=${arg#bench.rounds=} ;;
+    bench.vmms=*) VMMS=${arg#bench.vmms=} ;;
+    esac
 done
+VMMS=$(echo "$VMMS" | tr ',' ' ')
 [ -x /kut/bin/lkvm-static ] || echo "BENCH-DISK 0 kvmtool all fail:no-lkvm-static"
 [ -x /qemu/qemu ] || echo "BENCH-DISK 0 qemu all fail:no-qemu"
+case " $VMMS " in *" alt "*) [ -x /alt/brkvm ] || fail "no /alt/brkvm (extra initrd brkvm-alt)" ;; esac
 cat $L2_INITRD /virtio/l2-modules.cpio > /tmp/initrd || fail "no /virtio/l2-modules.cpio (extra initrd virtio)"
 ARGS="panic=-1 loglevel=4 brkvm.test=vmods,diskbench"
 echo "BENCH-DISK-INFO qemu $(cat /qemu/VERSION 2>/dev/null) kernel $(uname -r)"
-# the order turns each round (the first run of a boot tends to be the slowest)
+# the order turns each round (the first run of a boot tends to be the slowest): round 2
+# starts with the second VMM, and so on
+order=$VMMS
 for round in $(seq "$ROUNDS"); do
-    case $(( (round - 1) % 3 )) in
-    0) order="brkvm kvmtool qemu" ;;
-    1) order="kvmtool qemu brkvm" ;;
-    2) order="qemu brkvm kvmtool" ;;
-    esac
     for vmm in $order; do
         rm -rf /tmp/share /tmp/disk.img /tmp/o.txt
         mkdir /tmp/share
         dd if=/dev/zero of=/tmp/disk.img bs=1M count=64 2>/dev/null
         case $vmm in
-        brkvm) set -- /bin/brkvm run -k $L2_IMAGE -i /tmp/initrd -m 256M -c 1 \
+        brkvm|alt) bin=/bin/brkvm
+            [ $vmm = alt ] && bin=/alt/brkvm
+            set -- $bin run -k $L2_IMAGE -i /tmp/initrd -m 256M -c 1 \
                    -d /tmp/disk.img --9p /tmp/share,bench -p "console=ttyS0 $ARGS" ;;
         kvmtool) set -- /kut/bin/lkvm-static run -k $L2_IMAGE -i /tmp/initrd -m 256 -c 1 \
                    --nodefaults --network mode=none --virtio-transport mmio \
@@ -69,6 +74,10 @@ for round in $(seq "$ROUNDS"); do
             fi
         done
     done
+    set -- $order
+    first=$1
+    shift
+    order="$* $first"
 done
 [ -e /tmp/brkvm-ok ] || fail "brkvm gave no figures"
 ok "bench-disk: $ROUNDS rounds"
