@@ -8,7 +8,7 @@
 #                                    scenario bench-disk-alt; default --vmms brkvm,alt,kvmtool)
 #   bench/disk.sh --log FILE         the table of an earlier run's log
 # Each cell is the median of the rounds with its [min-max]; the ratios are of the medians
-# (> 1: the first named is faster).  Figures under nesting (the test host is QEMU TCG): compare
+# (> 1: the first named is faster), with the [min-max] of the ratios within each round.  Figures under nesting (the test host is QEMU TCG): compare
 # the columns of one run, never with hardware or with another run.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +39,7 @@ fi
 python3 - "$LOG" "$MODE" <<'PY'
 import re, statistics, sys
 log, mode = sys.argv[1], sys.argv[2]
-vals, fails, rounds, info, seen = {}, {}, set(), "", []
+vals, fails, rounds, info, seen, byround = {}, {}, set(), "", [], {}
 for line in open(log, errors="replace"):
     m = re.search(r"BENCH-DISK-INFO (.*)", line)
     if m:
@@ -56,6 +56,7 @@ for line in open(log, errors="replace"):
         fails.setdefault((vmm, key), val[5:].replace("_", " "))
     else:
         vals.setdefault((vmm, key), []).append(float(val))
+        byround[(vmm, key, rnd)] = float(val)
 NAMES = {"brkvm": "brkvm", "alt": "brkvm-alt", "kvmtool": "kvmtool", "qemu": "QEMU"}
 vmms = [v for v in NAMES if v in seen]
 pairs = [(a, b) for a, b in (("alt", "brkvm"), ("brkvm", "kvmtool"), ("brkvm", "qemu"),
@@ -77,20 +78,27 @@ def cell(vmm, key, group):
         return None, f"n/a ({why[:40]})"
     med = statistics.median(v)
     return med, f"{fmt(med)} [{fmt(min(v))}-{fmt(max(v))}]" if len(v) > 1 else fmt(med)
-def ratio(a, b, key):
+def ratio(x, y, key):
+    """ratio of the medians of VMMs x and y, and the [min-max] of the ratios within one round
+    (each round's runs are minutes apart: the machine's load drifts less within a round)"""
+    a, b = cells[x][0], cells[y][0]
     if a is None or b is None or a == 0 or b == 0:
         return "-"
-    return f"{(b / a if key == 'wall_s' else a / b):.2f}"
+    r = lambda p, q: q / p if key == 'wall_s' else p / q
+    per = [r(byround[(x, key, n)], byround[(y, key, n)]) for n in sorted(rounds)
+           if byround.get((x, key, n)) and byround.get((y, key, n))]
+    return f"{r(a, b):.2f}" + (f" [{min(per):.2f}-{max(per):.2f}]" if len(per) > 1 else "")
 print(f"virtio-blk / virtio-9p over virtio-mmio, test host {mode}, median [min-max] of "
       f"{len(rounds)} rounds" + (f" ({info})" if info else ""))
 heads = [f"{'figure':34}"] + [f"{NAMES[v]:19}" for v in vmms] + \
-        [f"{NAMES[a]}/{NAMES[b]}" for a, b in pairs]
+        [f"{NAMES[a] + '/' + NAMES[b]:17}" for a, b in pairs]
 print("| " + " | ".join(heads) + " |")
 print("|" + "|".join("-" * (len(h) + 2) for h in heads) + "|")
 for key, group, label in ROWS:
     cells = {v: cell(v, key, group) for v in vmms}
     row = [f"{label:34}"] + [f"{cells[v][1]:19}" for v in vmms] + \
-          [f"{ratio(cells[a][0], cells[b][0], key):{len(NAMES[a]) + len(NAMES[b]) + 1}}" for a, b in pairs]
+          [f"{ratio(a, b, key):{max(17, len(NAMES[a]) + len(NAMES[b]) + 1)}}" for a, b in pairs]
     print("| " + " | ".join(row) + " |")
-print("ratios: of the medians, > 1 = the first named is faster (wall s: inverted likewise)")
+print("ratios: of the medians [min-max of the per-round ratios], > 1 = the first named is faster"
+      " (wall s: inverted likewise)")
 PY
