@@ -103,6 +103,19 @@ static struct p9_fid *fid_get(struct p9_server *s, uint32_t id)
     return g_hash_table_lookup(s->fids, GUINT_TO_POINTER(id));
 }
 
+/* the fid a modifying request names, after its arguments parsed: 0, or -EPROTO (malformed),
+ * -EROFS (read-only share), -EBADF (unknown fid) */
+static int fid_for_change(struct p9_req *r, uint32_t fidno, struct p9_fid **f)
+{
+    if (r->in.err)
+        return -EPROTO;
+    if (r->s->ro)
+        return -EROFS;
+    if (!(*f = fid_get(r->s, fidno)))
+        return -EBADF;
+    return 0;
+}
+
 /* may fid number id be created? 0 or -EEXIST/-EMFILE */
 static int fid_check_new(struct p9_server *s, uint32_t id)
 {
@@ -450,12 +463,8 @@ static int op_lcreate(struct p9_req *r)
     struct p9_qid q;
     int hf, fd, pfd, e;
 
-    if (r->in.err)
-        return -EPROTO;
-    if (r->s->ro)
-        return -EROFS;
-    if (!(f = fid_get(r->s, fidno)))
-        return -EBADF;
+    if ((e = fid_for_change(r, fidno, &f)))
+        return e;
     if ((e = str_to_name(n, name, false)))
         return e;
     if (f->open_fd >= 0)
@@ -548,13 +557,10 @@ static int op_write(struct p9_req *r)
     const uint8_t *data = p9_get_bytes(&r->in, count);
     struct p9_fid *f;
     ssize_t n;
+    int e;
 
-    if (r->in.err)
-        return -EPROTO;
-    if (r->s->ro)
-        return -EROFS;
-    if (!(f = fid_get(r->s, fidno)))
-        return -EBADF;
+    if ((e = fid_for_change(r, fidno, &f)))
+        return e;
     if (f->open_fd < 0)
         return -EBADF;
     if (off > INT64_MAX)
@@ -715,13 +721,10 @@ static int op_setattr(struct p9_req *r)
     struct stat st;
     char pp[32];
     bool link;
+    int e;
 
-    if (r->in.err)
-        return -EPROTO;
-    if (r->s->ro)
-        return -EROFS;
-    if (!(f = fid_get(r->s, fidno)))
-        return -EBADF;
+    if ((e = fid_for_change(r, fidno, &f)))
+        return e;
     if (fstat(f->fd, &st) < 0)
         return neg_errno();
     link = S_ISLNK(st.st_mode);
