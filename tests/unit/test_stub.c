@@ -166,36 +166,23 @@ static int f_monitor(void *t, int thread, const char *cmd, void *out)
     return -ENOENT;
 }
 
+/* the fake target's operations (both variants below) */
+#define FAKE_OPS                                                                                   \
+    .read_reg = f_read_reg, .write_reg = f_write_reg, .read_mem = f_read_mem,                      \
+    .write_mem = f_write_mem, .insert_sw_bp = f_insert_bp, .remove_sw_bp = f_remove_bp,            \
+    .resume = f_resume, .interrupt = f_interrupt, .detach = f_detach, .kill = f_kill,              \
+    .monitor = f_monitor
+
 static const struct gdb_target_ops fake_ops = {
     .nr_threads = f_nr_threads,
-    .read_reg = f_read_reg,
-    .write_reg = f_write_reg,
-    .read_mem = f_read_mem,
-    .write_mem = f_write_mem,
-    .insert_sw_bp = f_insert_bp,
-    .remove_sw_bp = f_remove_bp,
-    .resume = f_resume,
-    .interrupt = f_interrupt,
-    .detach = f_detach,
-    .kill = f_kill,
-    .monitor = f_monitor,
+    FAKE_OPS,
 };
 
 /* the same target with SVE registers (fake.sve_vq) */
 static const struct gdb_target_ops fake_sve_ops = {
     .nr_threads = f_nr_threads,
     .sve_vq = f_sve_vq,
-    .read_reg = f_read_reg,
-    .write_reg = f_write_reg,
-    .read_mem = f_read_mem,
-    .write_mem = f_write_mem,
-    .insert_sw_bp = f_insert_bp,
-    .remove_sw_bp = f_remove_bp,
-    .resume = f_resume,
-    .interrupt = f_interrupt,
-    .detach = f_detach,
-    .kill = f_kill,
-    .monitor = f_monitor,
+    FAKE_OPS,
 };
 
 /* ---- the test context: a stub, its fake target and what it sent ---- */
