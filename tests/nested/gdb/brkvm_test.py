@@ -3,7 +3,9 @@ gdb-multiarch by tests/nested/runner.py).  A script imports it, drives gdb, call
 every claim, and ends with done(), which prints the GDB-RESULT line the runner reads."""
 import os
 import re
+import signal
 import socket
+import threading
 import time
 
 import gdb
@@ -64,6 +66,16 @@ def pc():
 
 def sym_addr(name):
     return int(gdb.parse_and_eval(f"&{name}").cast(gdb.lookup_type("long"))) & 0xffffffffffffffff
+
+
+def cont_interrupt(after):
+    """continue, and interrupt (Ctrl-C -> 0x03 to the stub) after `after` seconds"""
+    t = threading.Timer(after, lambda: os.kill(os.getpid(), signal.SIGINT))
+    t.start()
+    try:
+        run("continue")
+    finally:
+        t.cancel()
 
 
 def cont_expect_end(code=0):

@@ -1,12 +1,10 @@
 """linux_smp.py - gdb against Debian's kernel running under brkvm (nokaslr, kpti=1), 2 vCPUs, no
 symbols: the guest printed its getpid handler's address (BRKVM_VAR_getpid)."""
 import os
-import signal
 import sys
-import threading
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
-from brkvm_test import check, connect, done, log, pc, reg, run  # noqa: E402
+from brkvm_test import cont_interrupt, check, connect, done, log, pc, reg, run  # noqa: E402
 
 import gdb  # noqa: E402
 
@@ -29,14 +27,6 @@ def image_words(addr, n):
     return [int.from_bytes(data[i:i + 4], "little") for i in range(0, 4 * n, 4)]
 
 
-def cont_interrupt(after):
-    """continue, and interrupt (Ctrl-C -> 0x03 to the stub) after `after` seconds"""
-    t = threading.Timer(after, lambda: os.kill(os.getpid(), signal.SIGINT))
-    t.start()
-    try:
-        run("continue")
-    finally:
-        t.cancel()
 
 
 connect()

@@ -6,13 +6,11 @@ interrupt raised across a stop.  During the last stop the runner types a line on
 still), and must arrive once the guest runs again (the scenario expects GUEST-GOT)."""
 import os
 import re
-import signal
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
-from brkvm_test import check, connect, done, log, run  # noqa: E402
+from brkvm_test import cont_interrupt, check, connect, done, log, run  # noqa: E402
 
 
 def counts():
@@ -24,13 +22,6 @@ def counts():
     return got
 
 
-def cont_interrupt(after):
-    t = threading.Timer(after, lambda: os.kill(os.getpid(), signal.SIGINT))
-    t.start()
-    try:
-        run("continue")
-    finally:
-        t.cancel()
 
 
 connect()
