@@ -72,9 +72,7 @@ static void p9_config(struct virtio_mmio *d, uint64_t off, uint8_t *data, unsign
         return;
     memcpy(cfg, &tlen, 2);
     memcpy(cfg + 2, p->tag, tlen);
-    memset(data, 0, len);
-    if (off < 2u + tlen)
-        memcpy(data, cfg + off, off + len <= 2u + tlen ? len : 2u + tlen - off);
+    virtio_config_read(cfg, 2u + tlen, off, data, len);
 }
 
 static uint32_t p9_serve(struct virtio_mmio *d, unsigned q, const struct virtq_chain *c)

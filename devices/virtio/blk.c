@@ -131,9 +131,7 @@ static void blk_config(struct virtio_mmio *d, uint64_t off, uint8_t *data, unsig
     memcpy(cfg, &cap, 8);
     memcpy(cfg + 12, &seg_max, 4);
     memcpy(cfg + 20, &blk_size, 4);
-    memset(data, 0, len);
-    if (off < sizeof(cfg))
-        memcpy(data, cfg + off, off + len <= sizeof(cfg) ? len : sizeof(cfg) - off);
+    virtio_config_read(cfg, sizeof(cfg), off, data, len);
 }
 
 /* the chain's buffers as iovecs: readable [from, to) or writable, trimmed of the bytes that are

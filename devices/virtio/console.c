@@ -18,9 +18,7 @@ static void console_config(struct virtio_mmio *d, uint64_t off, uint8_t *data, u
     (void)d;
     if (is_write)
         return;
-    memset(data, 0, len);
-    if (off < sizeof(cfg))
-        memcpy(data, cfg + off, off + len <= sizeof(cfg) ? len : sizeof(cfg) - off);
+    virtio_config_read(cfg, sizeof(cfg), off, data, len);
 }
 
 /* transmit queue: the guest's bytes out (receive buffers wait for input: held_queues) */

@@ -221,6 +221,13 @@ void virtio_mmio_access(void *dev, uint64_t offset, uint8_t *data, unsigned len,
     pthread_mutex_unlock(&d->lock);
 }
 
+void virtio_config_read(const void *cfg, size_t size, uint64_t off, uint8_t *data, unsigned len)
+{
+    memset(data, 0, len);
+    if (off < size)
+        memcpy(data, (const uint8_t *)cfg + off, off + len <= size ? len : size - off);
+}
+
 void virtio_mmio_process(struct virtio_mmio *d, unsigned q)
 {
     bool any = false;

@@ -130,6 +130,9 @@ void virtio_mmio_push(struct virtio_mmio *d, unsigned q, uint16_t head, uint32_t
 /* Interrupt the driver for used buffers on q, unless it asked not to be. */
 void virtio_mmio_notify(struct virtio_mmio *d, unsigned q);
 
+/* A config-space read for devices: len bytes at off of cfg (size bytes), zeroes beyond it. */
+void virtio_config_read(const void *cfg, size_t size, uint64_t off, uint8_t *data, unsigned len);
+
 /* true when the driver finished initialisation and has not failed or been reset */
 bool virtio_mmio_driver_ok(const struct virtio_mmio *d);
 
