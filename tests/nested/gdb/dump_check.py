@@ -132,6 +132,7 @@ check("Booting Linux on physical CPU" in out and "brkvm-kmsg-mark" in out,
 DRGN = r'''
 import sys, drgn
 from drgn.helpers.linux.printk import get_printk_records
+from drgn.helpers.linux.pid import find_task
 prog = drgn.Program()
 prog.set_core_dump(sys.argv[1])
 prog.load_debug_info([sys.argv[2]])
@@ -140,6 +141,19 @@ print("DRGN comm", prog["init_task"].comm.string_().decode())
 print("DRGN jiffies", int(prog["jiffies_64"]))   # (jiffies is a linker alias, no DWARF)
 recs = get_printk_records(prog)
 print("DRGN records", len(recs))
+# a sleeping task's stack from its saved context: kthreadd waits in kthreadd().  drgn 0.0.22 takes
+# the Nth NT_PRSTATUS for a task whose last CPU is N when pr_pid equals the task's PID (kdump puts
+# the PID of the task running there); ours are vCPU index + 1 (gdb's threads), so PIDs 1..nr_cpus
+# can get a vCPU's registers: kthreadd (PID 2) last on CPU 1 would.  Logged, and checked on a
+# sleeping task with a PID above the vCPU count instead.
+from drgn.helpers.linux.pid import for_each_task
+def frames(t):
+    return "|".join(l.split()[1] for l in str(prog.stack_trace(t)).splitlines())
+print("DRGN kthreadd cpu", int(find_task(prog, 2).thread_info.cpu), frames(2))
+for t in for_each_task(prog):
+    if int(t.pid) > 2 and not int(t.on_cpu) and t.comm.string_().startswith(b"kworker"):
+        print("DRGN sleeper", int(t.pid), t.comm.string_().decode(), frames(t))
+        break
 for r in recs:
     t = r.text.decode(errors="replace")
     if "brkvm-kmsg-mark" in t or "Booting Linux" in t:
@@ -157,5 +171,9 @@ check("DRGN comm swapper/0" in out, "drgn: init_task.comm is swapper/0")
 check(f"DRGN jiffies {live['jiffies']}" in out, f"drgn: jiffies = {live['jiffies']}")
 check(re.search(r"DRGN log .*brkvm-kmsg-mark", out) is not None and "DRGN log Booting Linux" in out,
       "drgn: the log buffer has the boot log and the guest's /dev/kmsg line")
+m = re.search(r"^DRGN sleeper (\d+) (\S+) (.*)$", out, re.M)
+check(m is not None and {"worker_thread", "schedule", "kthread"} <= set(m.group(3).split("|")),
+      f"drgn: a sleeping kworker's stack_trace: schedule ... worker_thread ... kthread "
+      f"({m.group(0) if m else None})")
 os.unlink(CORE)
 done()
