@@ -328,6 +328,9 @@ int main(int argc, char **argv)
         if (file_map("--symbols", cfg.symbols, UINT64_MAX, &syms, &msg))
             return fail(EXIT_BAD_INPUT, msg);
         r = symbols_text_addr(syms.data, syms.len, &vm->link_text, &why);
+        /* for crash dumps (optional: a kernel without CONFIG_CRASH_CORE has none) */
+        vm->has_link_vmcoreinfo = !r && !symbols_lookup(syms.data, syms.len, "vmcoreinfo_note",
+                                                        &vm->link_vmcoreinfo, &why);
         file_unmap(&syms);
         if (r)
             return fail(EXIT_BAD_INPUT, g_strdup_printf("--symbols %s: %s", cfg.symbols, why));
@@ -363,11 +366,14 @@ int main(int argc, char **argv)
     /* vm_create starts from a clean VM object: keep what was worked out above */
     struct load_map map = vm->map;
     bool has_link_text = vm->has_link_text;
-    uint64_t link_text = vm->link_text;
+    uint64_t link_text = vm->link_text, link_vmcoreinfo = vm->link_vmcoreinfo;
+    bool has_link_vmcoreinfo = vm->has_link_vmcoreinfo;
     r = vm_create(vm, &cfg, &msg);
     vm->map = map;
     vm->has_link_text = has_link_text;
     vm->link_text = link_text;
+    vm->has_link_vmcoreinfo = has_link_vmcoreinfo;
+    vm->link_vmcoreinfo = link_vmcoreinfo;
     if (r)
         return fail(r == -EINVAL || r == -E2BIG ? EXIT_BAD_INPUT : EXIT_GUEST_ERROR, msg);
     if (vcpu_create_all(vm, &msg) || gic_create(vm, &msg) || gic_finalize(vm, &msg) ||

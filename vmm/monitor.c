@@ -29,6 +29,10 @@ static const char *help_text =
     "                   served and interrupts raised (nothing moves while gdb holds the guest)\n"
     "  kaslr            where the kernel image runs, its KASLR slide (with --symbols) and the\n"
     "                   gdb command that applies it\n"
+    "  dump-guest-memory FILE  write an ELF core of the guest to FILE (brkvm's filesystem):\n"
+    "                   a thread per vCPU, RAM at its physical and linear-map addresses, the\n"
+    "                   kernel image at its (KASLR) addresses, VMCOREINFO with --symbols; for\n"
+    "                   gdb-multiarch vmlinux FILE, drgn -c FILE, crash\n"
     "  reset            reset the machine (vCPUs, payload, initrd, device tree); the guest\n"
     "                   stays stopped at its first instruction\n"
     "  info version     brkvm's version (Linux's gdb scripts probe it: thread N is vCPU N-1)\n"
@@ -289,6 +293,16 @@ int debug_monitor(void *t, int thread, const char *cmd, void *out_)
         info_kaslr(vm, out);
     } else if (!strcmp(cmd, "info breakpoints")) {
         info_breakpoints(vm, out);
+    } else if (!strncmp(cmd, "dump-guest-memory", 17) && (!cmd[17] || cmd[17] == ' ')) {
+        const char *file = cmd + 17 + strspn(cmd + 17, " ");
+        if (!*file || *file == '-') /* QEMU's -p, -z, ... and a begin/length are not offered */
+            g_string_append(out, "usage: monitor dump-guest-memory FILE (an ELF core of all "
+                                 "guest RAM; no options)\n");
+        else if (vm_dump_guest_memory(vm, file, &msg))
+            g_string_append_printf(out, "dump-guest-memory failed: %s\n", msg);
+        else
+            g_string_append_printf(out, "%s\n", msg);
+        g_free(msg);
     } else if (!strcmp(cmd, "reset")) {
         if (vm_reset(vm, &msg)) {
             g_string_append_printf(out, "reset failed: %s\n", msg);

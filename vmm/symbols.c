@@ -1,4 +1,4 @@
-/* symbols.c - the link address of the kernel's _text from a vmlinux or a System.map */
+/* symbols.c - the kernel's link addresses (_text, ...) from a vmlinux or a System.map */
 #include <brkvm/symbols.h>
 
 #include <elf.h>
@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int from_elf(const uint8_t *b, size_t len, uint64_t *text, const char **why)
+static int from_elf(const uint8_t *b, size_t len, const char *name, uint64_t *addr,
+                    const char **why)
 {
+    size_t nlen = strlen(name) + 1;
     Elf64_Ehdr eh;
 
     if (len < sizeof(eh)) {
@@ -33,18 +35,19 @@ static int from_elf(const uint8_t *b, size_t len, uint64_t *text, const char **w
         for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh.sh_size; off += sizeof(Elf64_Sym)) {
             Elf64_Sym sym;
             memcpy(&sym, b + sh.sh_offset + off, sizeof(sym));
-            if (sym.st_name + sizeof("_text") <= strsh.sh_size &&
-                !memcmp(b + strsh.sh_offset + sym.st_name, "_text", sizeof("_text"))) {
-                *text = sym.st_value;
+            if (sym.st_name + nlen <= strsh.sh_size &&
+                !memcmp(b + strsh.sh_offset + sym.st_name, name, nlen)) {
+                *addr = sym.st_value;
                 return 0;
             }
         }
     }
-    *why = "no _text in the ELF file's symbol table (a vmlinux with symbols is needed)";
+    *why = "not in the ELF file's symbol table (a vmlinux with symbols is needed)";
     return -ENOENT;
 }
 
-static int from_system_map(const uint8_t *b, size_t len, uint64_t *text, const char **why)
+static int from_system_map(const uint8_t *b, size_t len, const char *name, uint64_t *addr,
+                           const char **why)
 {
     size_t i = 0;
 
@@ -58,23 +61,35 @@ static int from_system_map(const uint8_t *b, size_t len, uint64_t *text, const c
         memcpy(line, b + i, n);
         line[n] = 0;
         char *end;
-        unsigned long long addr = strtoull(line, &end, 16);
-        if (end != line && end[0] == ' ' && end[1] && end[2] == ' ' && !strcmp(end + 3, "_text")) {
-            *text = addr;
+        unsigned long long a = strtoull(line, &end, 16);
+        if (end != line && end[0] == ' ' && end[1] && end[2] == ' ' && !strcmp(end + 3, name)) {
+            *addr = a;
             return 0;
         }
         i = e + 1;
     }
-    *why = "no \"ADDRESS T _text\" line: not a System.map of a kernel";
+    *why = "no \"ADDRESS TYPE NAME\" line for it in the System.map";
     return -ENOENT;
+}
+
+int symbols_lookup(const uint8_t *buf, size_t len, const char *name, uint64_t *addr,
+                   const char **why)
+{
+    if (len >= 4 && !memcmp(buf, ELFMAG, SELFMAG))
+        return from_elf(buf, len, name, addr, why);
+    if (len >= 17 && strchr("0123456789abcdefABCDEF", buf[0]))
+        return from_system_map(buf, len, name, addr, why);
+    *why = "neither an ELF file (vmlinux) nor a System.map";
+    return -ENOEXEC;
 }
 
 int symbols_text_addr(const uint8_t *buf, size_t len, uint64_t *text, const char **why)
 {
-    if (len >= 4 && !memcmp(buf, ELFMAG, SELFMAG))
-        return from_elf(buf, len, text, why);
-    if (len >= 17 && strchr("0123456789abcdefABCDEF", buf[0]))
-        return from_system_map(buf, len, text, why);
-    *why = "neither an ELF file (vmlinux) nor a System.map";
-    return -ENOEXEC;
+    int r = symbols_lookup(buf, len, "_text", text, why);
+
+    if (r == -ENOENT)
+        *why = buf[0] == ELFMAG0 ? "no _text in the ELF file's symbol table (a vmlinux with "
+                                   "symbols is needed)"
+                                 : "no \"ADDRESS T _text\" line: not a System.map of a kernel";
+    return r;
 }

@@ -16,6 +16,12 @@ static void test_system_map(void)
 
     g_assert_cmpint(symbols_text_addr((const uint8_t *)map, strlen(map), &t, &why), ==, 0);
     g_assert_cmphex(t, ==, 0xffff800008000000ULL);
+    /* any other symbol by its whole name (a crash dump looks up vmcoreinfo_note) */
+    g_assert_cmpint(symbols_lookup((const uint8_t *)map, strlen(map), "_stext", &t, &why), ==, 0);
+    g_assert_cmphex(t, ==, 0xffff800008010000ULL);
+    g_assert_cmpint(symbols_lookup((const uint8_t *)map, strlen(map), "_tex", &t, &why), ==, -ENOENT);
+    g_assert_cmpint(symbols_lookup((const uint8_t *)map, strlen(map), "vmcoreinfo_note", &t, &why),
+                    ==, -ENOENT);
     /* Debian's stub System.map has no symbols */
     const char *stub = "ffffffffffffffff B The real System.map is in the linux-image-6.1.0-56-arm64-dbg package\n";
     g_assert_cmpint(symbols_text_addr((const uint8_t *)stub, strlen(stub), &t, &why), ==, -ENOENT);
@@ -46,6 +52,9 @@ static void test_elf(void)
     memcpy(buf + 512, sh, sizeof(sh));
     g_assert_cmpint(symbols_text_addr(buf, sizeof(buf), &t, &why), ==, 0);
     g_assert_cmphex(t, ==, 0xffff800008000000ULL);
+    g_assert_cmpint(symbols_lookup(buf, sizeof(buf), "_stext", &t, &why), ==, 0);
+    g_assert_cmphex(t, ==, 0xffff800008010000ULL);
+    g_assert_cmpint(symbols_lookup(buf, sizeof(buf), "_st", &t, &why), ==, -ENOENT);
     /* a stripped ELF: no symbol table */
     sh[1].sh_type = SHT_PROGBITS;
     memcpy(buf + 512, sh, sizeof(sh));
