@@ -206,8 +206,12 @@ static void panic_symbols(const struct brkvm_config *cfg, const struct file_map 
     if (cfg->on_panic == PANIC_ACT_NONE)
         return;
     if (symbols_lookup(syms->data, syms->len, "panic", panic_fn, &why)) {
-        g_warning("--symbols %s: no panic(): guest panics are not detected by breakpoint",
-                  cfg->symbols);
+        /* (said quietly when --on-panic is only the default: a System.map of just _text) */
+        if (cfg->on_panic_given)
+            g_warning("--symbols %s: no panic(): guest panics are not detected by breakpoint",
+                      cfg->symbols);
+        else
+            g_info("--symbols %s: no panic(): no panic detection by breakpoint", cfg->symbols);
         *panic_fn = 0;
         return;
     }

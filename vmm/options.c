@@ -114,6 +114,7 @@ static int parse_on_panic(const char *arg, bool on_oops, bool pvpanic, struct br
                     "die(); pvpanic reports no oopses)");
         return -EINVAL;
     }
+    cfg->on_panic_given = arg != NULL;
     cfg->on_panic = panic_action_resolve(act, cfg->gdb != NULL, cfg->symbols || pvpanic);
     if (on_oops && cfg->on_panic == PANIC_ACT_NONE) {
         *msg = fail("--on-oops with --on-panic none: nothing to do on an oops");

@@ -48,6 +48,7 @@ struct brkvm_config {
     uint64_t kaslr_seed;
     bool no_kaslr;      /* --no-kaslr: "nokaslr" on the kernel command line */
     enum panic_action on_panic; /* --on-panic, resolved (never AUTO after options_parse) */
+    bool on_panic_given; /* --on-panic was on the command line (else the default) */
     char *panic_dump;   /* --on-panic dump:FILE */
     bool on_oops;       /* --on-oops: an oops (die()) counts as a panic */
     bool pvpanic;       /* --pvpanic: the qemu,pvpanic-mmio device */

@@ -6,7 +6,7 @@
 # ADDR", holds the guest, and a gdb attaching later sees the same stop (panic_late.py);
 # (3) --on-panic exit: exit status 4 and one line; (4) the pvpanic device (--pvpanic), driven by
 # a bare-metal guest (Debian's kernel has no pvpanic driver): exit 4, and --on-panic none lets
-# the guest go on.
+# the guest go on; (5) --on-panic dump:FILE calls the crash-dump writer with both vCPUs held.
 # console
 # modes: vhe
 # timeout: 300
@@ -69,4 +69,17 @@ run_brkvm /tmp/pv.txt run -k $GUESTS/pvpanic.elf --pvpanic --on-panic none --dum
 expect_line /tmp/pv.txt '^GUEST-PVPANIC-AFTER' || fail "pvpanic: --on-panic none did not let the guest go on"
 [ "$RC" = 0 ] || fail "pvpanic: --on-panic none: brkvm exited $RC (want 0)"
 grep -q 'qemu,pvpanic-mmio' /tmp/pv.dtb || fail "pvpanic: no qemu,pvpanic-mmio node in the DT"
+# (5) --on-panic dump:FILE: the other vCPU (powered off, in KVM_RUN) is paused, the dump written
+# (or, in a brkvm without the crash-dump writer, the reason it is not), exit 4
+rm -f /tmp/pv.core
+run_brkvm /tmp/pv.txt run -k $GUESTS/pvpanic.elf -c 2 --pvpanic --on-panic dump:/tmp/pv.core
+[ "$RC" = 4 ] || fail "dump: brkvm exited $RC (want 4)"
+if expect_line /tmp/pv.txt 'reported by pvpanic; crash dump written to /tmp/pv\.core \(exit status 4\)'; then
+    [ -s /tmp/pv.core ] || fail "dump: brkvm said it wrote /tmp/pv.core, which is empty or missing"
+    echo "PANIC-DUMP written: $(stat -c %s /tmp/pv.core) bytes"
+else
+    expect_line /tmp/pv.txt 'reported by pvpanic; no crash dump written to /tmp/pv\.core: crash dumps are not built' ||
+        fail "dump: neither a dump nor the reason there is none"
+    echo "PANIC-DUMP not built into this brkvm"
+fi
 ok "gdb-linux-panic: stop with and without gdb, exit 4, pvpanic"
