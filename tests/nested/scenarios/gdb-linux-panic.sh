@@ -4,7 +4,8 @@
 # sysrq_handle_crash; panic_attached.py); after detach the guest finishes its panic (panic=-1:
 # reset, exit 3); (2) no gdb attached: brkvm prints "guest panic on vCPU 1; waiting for gdb on
 # ADDR", holds the guest, and a gdb attaching later sees the same stop (panic_late.py);
-# (3) --on-panic exit: exit status 4 and one line; (4) the pvpanic device (--pvpanic), driven by
+# (3) --on-panic exit: exit status 4 and one line, and the guest's own BRKs (a user program's,
+# a kprobe's) still reach it while brkvm's breakpoint keeps guest debugging on; (4) the pvpanic device (--pvpanic), driven by
 # a bare-metal guest (Debian's kernel has no pvpanic driver): exit 4, and --on-panic none lets
 # the guest go on; (5) --on-panic dump:FILE calls the crash-dump writer with both vCPUs held.
 # console
@@ -56,6 +57,11 @@ echo "RUN3-END rc=$RC"
 expect_line /tmp/out.txt '^brkvm: guest panic on vCPU 1: sysrq triggered crash \(--on-panic exit: exit status 4\)' ||
     fail "run 3: no exit line"
 grep -q 'Kernel panic - not syncing' /tmp/out.txt && fail "run 3: the guest went on into its panic"
+# with no gdb, brkvm's breakpoint keeps KVM's guest debugging on: the guest's own BRKs still work
+expect_line /tmp/out.txt '^BRKTEST traps=3 imms=0,1234,0 OK' ||
+    fail "run 3: user BRKs not delivered as SIGTRAP: $(grep -m1 BRKTEST /tmp/out.txt)"
+hits=$(sed -n 's/^GUEST-KPROBE hits=\([0-9]*\).*/\1/p' /tmp/out.txt | head -n1)
+[ "${hits:-0}" -ge 3 ] || fail "run 3: kprobe on getpid counted ${hits:-no} hits (want >= 3)"
 ok "run 3: --on-panic exit gives status 4"
 
 # (4) pvpanic
