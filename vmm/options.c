@@ -223,11 +223,9 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
         {"debug-mmio", 0, 0, G_OPTION_ARG_NONE, &debug_mmio,
          "log guest accesses to unmapped MMIO addresses", NULL},
         {"on-panic", 0, 0, G_OPTION_ARG_STRING, &on_panic,
-         "when the guest kernel panics: stop (every vCPU held for gdb, which gets the panicking "
-         "vCPU as its thread; needs --gdb), exit (status 4), dump:FILE (a crash dump, then exit "
-         "4) or none. Detected with --symbols (a breakpoint of brkvm's own on panic(), hidden "
-         "from gdb) or --pvpanic. Default: stop with --gdb, else exit when one of those is "
-         "given, else none", "ACTION"},
+         "on a guest kernel panic (seen with --symbols or --pvpanic): stop (held for gdb; "
+         "needs --gdb), exit (status 4), dump:FILE (then exit 4) or none. Default: stop with "
+         "--gdb, else exit when detected, else none", "ACTION"},
         {"on-oops", 0, 0, G_OPTION_ARG_NONE, &on_oops,
          "a kernel oops (die()) counts as a panic for --on-panic (needs --symbols)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -238,8 +236,8 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
     g_option_context_set_summary(ctx, "Guest console: the UART (or hvc0) is on stdin/stdout.  When "
                                       "stdin is a\nterminal, press Ctrl-A x to quit, Ctrl-A Ctrl-A "
                                       "to send Ctrl-A.\nExit status: 0 powered off, 1 guest crash "
-                                      "or VMM error, 2 bad input, 3 reset, 4 guest kernel panic "
-                                      "(--on-panic exit/dump).");
+                                      "or VMM error, 2 bad input, 3 reset,\n4 guest kernel panic "
+                                      "(--on-panic exit or dump).");
     g_set_prgname("brkvm run");
     g = g_option_group_new("machine", "Machine:", "machine", NULL, NULL);
     g_option_group_add_entries(g, machine);
