@@ -1,4 +1,5 @@
-/* symbols.c - the kernel's link addresses (_text, ...) from a vmlinux or a System.map */
+/* symbols.c - link addresses of the kernel's symbols (_text, panic, ...) from a vmlinux or a
+ * System.map */
 #include <brkvm/symbols.h>
 
 #include <elf.h>
@@ -9,8 +10,8 @@
 static int from_elf(const uint8_t *b, size_t len, const char *name, uint64_t *addr,
                     const char **why)
 {
-    size_t nlen = strlen(name) + 1;
     Elf64_Ehdr eh;
+    size_t nlen = strlen(name);
 
     if (len < sizeof(eh)) {
         *why = "a truncated ELF file";
@@ -35,14 +36,16 @@ static int from_elf(const uint8_t *b, size_t len, const char *name, uint64_t *ad
         for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh.sh_size; off += sizeof(Elf64_Sym)) {
             Elf64_Sym sym;
             memcpy(&sym, b + sh.sh_offset + off, sizeof(sym));
-            if (sym.st_name + nlen <= strsh.sh_size &&
-                !memcmp(b + strsh.sh_offset + sym.st_name, name, nlen)) {
+            if (sym.st_name < strsh.sh_size && nlen + 1 <= strsh.sh_size - sym.st_name &&
+                !memcmp(b + strsh.sh_offset + sym.st_name, name, nlen + 1)) {
                 *addr = sym.st_value;
                 return 0;
             }
         }
     }
-    *why = "not in the ELF file's symbol table (a vmlinux with symbols is needed)";
+    *why = strcmp(name, "_text") ? "no such symbol in the ELF file's symbol table"
+                                 : "no _text in the ELF file's symbol table (a vmlinux with "
+                                   "symbols is needed)";
     return -ENOENT;
 }
 
@@ -61,14 +64,15 @@ static int from_system_map(const uint8_t *b, size_t len, const char *name, uint6
         memcpy(line, b + i, n);
         line[n] = 0;
         char *end;
-        unsigned long long a = strtoull(line, &end, 16);
+        unsigned long long val = strtoull(line, &end, 16);
         if (end != line && end[0] == ' ' && end[1] && end[2] == ' ' && !strcmp(end + 3, name)) {
-            *addr = a;
+            *addr = val;
             return 0;
         }
         i = e + 1;
     }
-    *why = "no \"ADDRESS TYPE NAME\" line for it in the System.map";
+    *why = strcmp(name, "_text") ? "no such symbol in the System.map"
+                                 : "no \"ADDRESS T _text\" line: not a System.map of a kernel";
     return -ENOENT;
 }
 
@@ -85,11 +89,5 @@ int symbols_lookup(const uint8_t *buf, size_t len, const char *name, uint64_t *a
 
 int symbols_text_addr(const uint8_t *buf, size_t len, uint64_t *text, const char **why)
 {
-    int r = symbols_lookup(buf, len, "_text", text, why);
-
-    if (r == -ENOENT)
-        *why = buf[0] == ELFMAG0 ? "no _text in the ELF file's symbol table (a vmlinux with "
-                                   "symbols is needed)"
-                                 : "no \"ADDRESS T _text\" line: not a System.map of a kernel";
-    return r;
+    return symbols_lookup(buf, len, "_text", text, why);
 }

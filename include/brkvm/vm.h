@@ -7,6 +7,8 @@
 #include <brkvm/loader.h>
 #include <brkvm/memmap.h>
 #include <brkvm/options.h>
+#include <brkvm/panic.h>
+#include <brkvm/pvpanic.h>
 #include <brkvm/uart_8250.h>
 
 #include <pthread.h>
@@ -67,6 +69,8 @@ struct vm {
     struct virtio_mmio *vcon;       /* --console virtio: stdin goes there */
     struct load_map map;
     struct vm_debug dbg;
+    struct vm_panic panic;   /* --on-panic */
+    struct pvpanic pvpanic;  /* --pvpanic */
 
     /* how the run ends: the first vm_request_exit wins */
     pthread_mutex_t exit_lock;
@@ -123,6 +127,8 @@ int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
 int vcpu_start_all(struct vm *vm, char **msg);
 void vcpu_stop_all(struct vm *vm);
 int vcpu_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val);
+/* the vCPU whose thread calls (e.g. from an MMIO handler), NULL on other threads */
+struct vcpu *vcpu_current(void);
 int vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val);
 
 /* boot.c: copy the payload and initrd as vm->map says, build the DT, set vCPU 0's entry state */
