@@ -77,12 +77,12 @@ def wait_for(cond, limit):
 class Pty:
     """the launcher on a pseudo-terminal (its stdin and stdout), stderr to a pipe"""
 
-    def __init__(self, args):
+    def __init__(self, args, cwd=None):
         self.master, slave = pty.openpty()
         self.before = termios.tcgetattr(slave)
         self.slave = slave
         self.p = subprocess.Popen([LAUNCHER] + args, stdin=slave, stdout=slave,
-                                  stderr=subprocess.PIPE, start_new_session=True)
+                                  stderr=subprocess.PIPE, start_new_session=True, cwd=cwd)
         self.out = b""
 
     def expect(self, regex, limit):
@@ -152,10 +152,10 @@ def test_disk_in_use(tmp):
           f"rc {r.returncode}\n{r.stderr}")
 
 
-def test_console_gdb():
+def test_console_gdb(tmp):
     port = free_port()
     t = Pty(["run", "-k", IMAGE, "-i", INITRD, "-m", "256M", "-c", "2", "-p", PARAMS,
-             "--gdb", f"127.0.0.1:{port}"])
+             "--gdb", f"127.0.0.1:{port}"], cwd=tmp)
     m = t.expect(rb"Type 'exit' to power off", 120)
     check("console: the guest's shell greets on the launcher's terminal", m is not None,
           t.out.decode(errors="replace"))
@@ -166,13 +166,22 @@ def test_console_gdb():
           t.out.decode(errors="replace"))
     g = subprocess.run(["gdb-multiarch", "-nx", "-q", "-batch", "-ex", "set confirm off",
                         "-ex", f"target remote 127.0.0.1:{port}", "-ex", "info registers pc",
-                        "-ex", "x/i $pc", "-ex", "detach"],
+                        "-ex", "x/i $pc", "-ex", "monitor dump-guest-memory core.elf",
+                        "-ex", "detach"],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     out = g.stdout + g.stderr
     check("gdb: on the forwarded port, registers and memory read, detach",
           g.returncode == 0 and re.search(r"^pc\s+0x[0-9a-f]+", out, re.M) and
           re.search(r"=> 0x[0-9a-f]+.*:\s+\S+", out) and "detached]" in out
           and "Remote connection closed" not in out, out)
+    try:
+        with open(os.path.join(tmp, "core.elf"), "rb") as f:
+            head = f.read(4)
+        size = os.stat(os.path.join(tmp, "core.elf")).st_size
+    except OSError as e:
+        head, size = str(e), 0
+    check("monitor dump-guest-memory FILE: the core in the launcher's directory",
+          head == b"\x7fELF" and size > (64 << 20), f"{head!r} {size} bytes\n{out}")
     t.send(b"echo again-$((2 * 3))\r")
     m = t.expect(rb"again-6", 30)
     check("console: the guest runs on after gdb detached", m is not None,
@@ -288,7 +297,7 @@ def main():
         test_bad_flag()
         test_busy_port()
         test_disk_in_use(tmp)
-        test_console_gdb()
+        test_console_gdb(tmp)
         test_disk(tmp)
         if os.path.exists(RESET):
             test_reset()
