@@ -57,6 +57,28 @@ def default_vmm():
                       shutil.which, os.path.exists)
 
 
+def group_alive(pgid):
+    """whether a process of group pgid still runs (zombies waiting for a parent that does not
+    reap them, e.g. a container's init, count as ended)"""
+    if not os.path.isdir("/proc/self"):
+        try:
+            os.killpg(pgid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -152,10 +174,14 @@ class Guest:
         args = [self.symbols] if self.symbols and not self.symbols.endswith(".map") else []
         self.gdb = GdbMI(self.gdb_program, args)
         for c in ("-gdb-set mi-async on", "-gdb-set pagination off", "-gdb-set confirm off",
-                  "-gdb-set architecture aarch64", "-gdb-set remotetimeout 30"):
+                  "-gdb-set architecture aarch64", "-gdb-set remotetimeout 30",
+                  # (gdb itself retries a refused connection for 15 s: we retry, checking
+                  # on the VMM in between)
+                  "-gdb-set tcp connect-timeout 2"):
             self._gdb(c)
         deadline = time.monotonic() + self.connect_timeout
         while True:
+            self._check_alive("attaching gdb")
             try:
                 self._gdb(f"-target-select remote 127.0.0.1:{self.port}", timeout=60)
                 break
@@ -195,9 +221,7 @@ class Guest:
             t_end = time.monotonic() + grace
             while time.monotonic() < t_end:
                 p.poll()
-                try:
-                    os.killpg(p.pid, 0)
-                except ProcessLookupError:
+                if not group_alive(p.pid):
                     break
                 time.sleep(0.05)
             else:

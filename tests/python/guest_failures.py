@@ -1,0 +1,53 @@
+"""guest_failures.py - brkvmtest's failure path on a real guest (run in CI by scripts/test.sh with
+examples/test_getpid.py): the example's guest, then a wrong expectation (a 4th getpid() within
+5 s: the program makes only 3, and the guest then idles) must fail in time with the console tail
+in its message, and leave no process behind (the VMM's and gdb's process groups, and anything
+whose command line names the Guest's gdb port, e.g. the launcher's QEMU)."""
+import os
+import time
+
+from brkvmtest import Guest, TestFailure
+from brkvmtest.guest import group_alive
+
+TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+KERNEL = os.path.join(TOP, "build/kernel/current")
+INITRD = os.path.join(TOP, "build/nested/guest-initramfs.cpio")
+
+
+def processes_naming(word):
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if word in cmd and int(pid) != os.getpid():
+            found.append(f"{pid}: {cmd[:120]}")
+    return found
+
+
+def test_wrong_expectation_fails_with_console_tail():
+    # timewait: after getpid3 the guest waits for "stop" on its console, running on
+    g = Guest(kernel=f"{KERNEL}/Image", initrd=INITRD, symbols=f"{KERNEL}/vmlinux",
+              params="console=ttyS0 brkvm.test=getpid3,timewait", timeout=120)
+    msg = ""
+    with g:
+        bp = g.breakpoint("__arm64_sys_getpid", task="getpid3")
+        bp.expect_hits(3, within=60)        # the boot, then the program's 3 calls
+        t0 = time.monotonic()
+        try:
+            bp.expect_hits(4, within=5)
+        except TestFailure as e:
+            msg = str(e)
+        took = time.monotonic() - t0
+        assert bp.hits == 3, f"{bp.hits} hits: {msg}"
+    print(msg)
+    assert "timed out after 5 s waiting for 4 hits of __arm64_sys_getpid (got 3)" in msg, msg
+    assert took < 15, f"the 5 s limit took {took:.1f} s"
+    tail = msg.split("console lines:\n", 1)[1]
+    assert "GUEST-GETPID3 " in tail, tail
+    assert not group_alive(g.vmm.pid), "the VMM's process group is still there"
+    assert not group_alive(g.gdb.proc.pid), "gdb's process group is still there"
+    left = processes_naming(str(g.port))
+    assert not left, f"processes left behind: {left}"
