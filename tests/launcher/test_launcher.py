@@ -4,7 +4,7 @@ the test host under QEMU with brkvm inside, as a user would, and checks what the
 TAP output ("ok N - ...", "not ok N - ..."), exit 1 on a failure.  About 90 s; run it under the
 CPU lock (flock /tmp/brkvm-cpu.lock ...) on a shared machine.
 
-  1. a bad flag: brkvm's own message, exit 2
+  1. a bad flag, a busy --gdb port: brkvm's own messages, exit 2
   2. the console through a pty: the guest's shell (Debian's kernel, build/nested/
      guest-initramfs.cpio), a typed line reaches it, gdb-multiarch on the forwarded port reads
      registers and detaches, Ctrl-A x quits with status 0, the terminal is restored
@@ -121,6 +121,18 @@ def test_bad_flag():
           f"rc {r.returncode}\n{r.stderr}")
 
 
+def test_busy_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run([LAUNCHER, "run", "-k", IMAGE, "--gdb", f"127.0.0.1:{port}"],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    check("--gdb on a busy port: exit 2, brkvm's message",
+          r.returncode == 2 and f"brkvm: --gdb 127.0.0.1:{port}: Address already in use"
+          in r.stderr, f"rc {r.returncode}\n{r.stderr}")
+
+
 def test_console_gdb():
     port = free_port()
     t = Pty(["run", "-k", IMAGE, "-i", INITRD, "-m", "256M", "-c", "2", "-p", PARAMS,
@@ -140,7 +152,7 @@ def test_console_gdb():
     out = g.stdout + g.stderr
     check("gdb: on the forwarded port, registers and memory read, detach",
           g.returncode == 0 and re.search(r"^pc\s+0x[0-9a-f]+", out, re.M) and
-          re.search(r"=> 0x[0-9a-f]+.*:\s+\S+", out) and "Detaching" in out
+          re.search(r"=> 0x[0-9a-f]+.*:\s+\S+", out) and "detached]" in out
           and "Remote connection closed" not in out, out)
     t.send(b"echo again-$((2 * 3))\r")
     m = t.expect(rb"again-6", 30)
@@ -150,12 +162,13 @@ def test_console_gdb():
     rc, after, err = t.finish()
     check("Ctrl-A x: brkvm quits, the launcher exits 0", rc == 0, f"rc {rc}\n{err}")
     check("the terminal is restored", after == t.before, f"{t.before}\n{after}")
-    check("brkvm's own messages reach the launcher's stderr",
-          "gdb stub listening" in err and "Ctrl-A x" in err, err)
+    check("brkvm's own messages reach the launcher's stderr, naming the forwarded address",
+          f"gdb stub listening on 127.0.0.1:{port}" in err and "0.0.0.0" not in err
+          and "Ctrl-A x" in err, err)
 
 
 def test_disk(tmp):
-    img = os.path.join(tmp, "disk with space,comma.img")
+    img = os.path.join(tmp, "disk with space.img")
     with open(img, "wb") as f:
         f.write(b"\0" * (1 << 20))
     # the guest's virtio modules: Debian's, appended to the initramfs as /lib/virtio/*.ko
@@ -221,6 +234,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="brkvm-launcher-test-", dir=os.path.join(TOP, "build"))
     try:
         test_bad_flag()
+        test_busy_port()
         test_console_gdb()
         test_disk(tmp)
         if os.path.exists(RESET):
