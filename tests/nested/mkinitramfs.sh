@@ -4,12 +4,17 @@
 #   build/nested/guest-initramfs.cpio  L2: busybox + tests/nested/guest/init (Linux inside brkvm)
 #   build/nested/host-initramfs.cpio   L1 test host: busybox, brkvm, the test guests, the L2
 #                                      kernel + initramfs, tests/nested/scenarios/, host/init
+#   build/nested/launcher-initramfs.cpio  L1 test host as scripts/brkvm-x86 boots it: busybox,
+#                                      brkvm, the virtio/9p/net modules, host/brkvm-x86-init
 # Usage: mkinitramfs.sh [BRKVM [GUESTS_DIR]]   (or env BRKVM=, GUESTS=)
+#        mkinitramfs.sh --launcher [BRKVM]     only launcher-initramfs.cpio
 #   BRKVM       static arm64 brkvm binary (default build/cross/brkvm; may be missing: the
 #               host then only runs scenarios that need no brkvm, e.g. kvmcheck)
 #   GUESTS_DIR  directory with the built test guests (default build/cross/tests/guests)
 # Runs tests/nested/fetch.sh first (cached).  Needs no root: /dev/console is written by hand.
 set -euo pipefail
+LAUNCHER_ONLY=0
+if [ "${1:-}" = --launcher ]; then LAUNCHER_ONLY=1; shift; fi
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 OUT=$TOP/build/nested
@@ -48,6 +53,28 @@ skel() {   # skel DIR: busybox + empty mount points
     cp "$OUT/busybox" "$1/bin/busybox"
     ln -s busybox "$1/bin/sh"
 }
+
+# L1 test host of scripts/brkvm-x86: only what brkvm-x86-init needs (the user's files come in
+# over virtio-9p and virtio-blk)
+if [ -f "$BRKVM" ]; then
+    L=$(mktemp -d "$OUT/rootfs-launcher.XXXXXX")     # (several launchers may build at once)
+    skel "$L"
+    install -m 755 "$HERE/host/brkvm-x86-init" "$L/init"
+    mkdir -p "$L/lib/virtio" "$L/lib/net"
+    cp "$OUT"/modules-virtio/*.ko "$L/lib/virtio/"
+    cp "$OUT"/modules/*.ko "$L/lib/net/"
+    install -m 755 "$BRKVM" "$L/bin/brkvm"
+    pack "$L" "$OUT/launcher-initramfs.cpio.$$"
+    mv "$OUT/launcher-initramfs.cpio.$$" "$OUT/launcher-initramfs.cpio"
+    rm -rf "$L"
+elif [ $LAUNCHER_ONLY = 1 ]; then
+    echo "mkinitramfs: no brkvm at $BRKVM (build it: scripts/build.sh)" >&2
+    exit 1
+fi
+if [ $LAUNCHER_ONLY = 1 ]; then
+    echo "mkinitramfs: $OUT/launcher-initramfs.cpio ($(stat -c %s "$OUT/launcher-initramfs.cpio") bytes)"
+    exit 0
+fi
 
 # L2 guest
 G=$OUT/rootfs-guest

@@ -63,17 +63,12 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
-OUT = os.path.join(TOP, "build", "nested")
+sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True    # (no __pycache__ in the source tree)
+from testhost import MODES, OUT, TOP, VMLINUZ, qemu_machine  # noqa: E402
 SCEN_DIR = os.path.join(HERE, "scenarios")
 GDB_DIR = os.path.join(HERE, "gdb")
 GDB_TIMEOUT = 240
-# mode: (QEMU -cpu, virt gic-version, KVM init line expected in HOST-KVM, host GIC in HOST-GIC)
-MODES = {
-    "vhe": ("max,pauth-impdef=on", 3, "VHE mode initialized", "v3"),
-    "nvhe": ("cortex-a72", 3, "Hyp mode initialized", "v3"),
-    "gicv2": ("max,pauth-impdef=on", 2, "VHE mode initialized", "v2"),
-}
 DEFAULT_MODES = ["vhe", "nvhe"]
 DEFAULT_SCENARIO_TIMEOUT = 120
 DEFAULT_EXPECT_TIMEOUT = 90
@@ -193,11 +188,8 @@ def qemu_cmd(args, scenario, mode, limit, port=0):
     if scenario_tags(scenario)["console"]:
         append += " scenario.console=1"
     port = port or args.gdb_port
-    cmd = ["qemu-system-aarch64",
-           "-M", f"virt,virtualization=on,gic-version={MODES[mode][1]}", "-cpu", MODES[mode][0],
-           "-smp", "2", "-m", "1024", "-nographic", "-no-reboot",
-           "-kernel", os.path.join(OUT, "vmlinuz"),
-           "-initrd", host_initrd(scenario)]
+    cmd = qemu_machine(mode) + ["-nographic", "-kernel", VMLINUZ,
+                                "-initrd", host_initrd(scenario)]
     if port:
         append += " host.net=1"
         cmd += ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:1234",
