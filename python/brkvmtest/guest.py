@@ -336,6 +336,8 @@ class Guest:
         other gdb location (FILE:LINE, *ADDR) is gdb's.  condition: a gdb expression; task: only in the Linux task whose comm is that
         name (arm64 Linux keeps `current` in SP_EL0; needs a vmlinux with DWARF); collect:
         expressions evaluated at every hit, into bp.values"""
+        if not self.attached:
+            self.fail(f"breakpoint({location!r}): gdb is not attached (detached or the guest ended)")
         if task:
             t = f"$_streq(((struct task_struct *)$sp_el0)->comm, {quote(task)})"
             condition = f"({t}) && ({condition})" if condition else t

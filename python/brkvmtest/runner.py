@@ -1,7 +1,7 @@
 """runner.py - `python3 -m brkvmtest FILE... [--junit OUT.xml] [-k SUBSTRING]`: imports each test
 file, runs its functions named test_* in file order, prints one PASS/FAIL line per test (a failure
 with its message, which for a Guest ends with the console tail), then "N passed, N failed";
-exit status 0 iff none failed (2: a file could not be loaded or nothing ran).  --junit writes
+exit status 0 iff none failed (2: a file could not be loaded or nothing ran; 130: interrupted).  --junit writes
 the results as JUnit XML.  SIGTERM ends the run like Ctrl-C: every Guest is closed."""
 import argparse
 import importlib.util
@@ -76,6 +76,27 @@ def main(argv=None):
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
     results, broken = [], 0
+    try:
+        broken = _run_files(args, results)
+    except KeyboardInterrupt as e:      # Ctrl-C or SIGTERM: the Guests closed on the way out
+        print(f"brkvmtest: interrupted ({e or 'Ctrl-C'})", flush=True)
+        broken = -1
+    if args.junit:
+        with open(args.junit, "w") as f:
+            f.write(junit_xml("brkvmtest", results))
+    npass = sum(r.outcome == "passed" for r in results)
+    nfail = len(results) - npass
+    print(f"{npass} passed, {nfail} failed", flush=True)
+    if broken < 0:
+        return 130
+    if broken or not results:
+        return 2
+    return 0 if nfail == 0 else 1
+
+
+def _run_files(args, results):
+    """run the tests of args.files into results; the number of files that did not load"""
+    broken = 0
     for path in args.files:
         try:
             classname, funcs = load_tests(path)
@@ -94,12 +115,4 @@ def main(argv=None):
             else:
                 print(f"FAIL {classname}.{name} ({r.seconds:.1f} s): {r.message}", flush=True)
                 print("\n".join("    " + ln for ln in r.details.rstrip().splitlines()), flush=True)
-    if args.junit:
-        with open(args.junit, "w") as f:
-            f.write(junit_xml("brkvmtest", results))
-    npass = sum(r.outcome == "passed" for r in results)
-    nfail = len(results) - npass
-    print(f"{npass} passed, {nfail} failed", flush=True)
-    if broken or not results:
-        return 2
-    return 0 if nfail == 0 else 1
+    return broken
