@@ -333,11 +333,12 @@ class Guest:
         """a breakpoint at `location`, counting its hits: a function name means its first
         instruction (`*NAME`: one location, the arguments in x0-x7 as the call passed them;
         gdb's own `break NAME` may pick several locations after the prologue, each a hit), any
-        other gdb location (FILE:LINE, *ADDR) is gdb's.  condition: a gdb expression; task: only in the Linux task whose comm is that
-        name (arm64 Linux keeps `current` in SP_EL0; needs a vmlinux with DWARF); collect:
-        expressions evaluated at every hit, into bp.values"""
+        other gdb location (FILE:LINE, *ADDR) is gdb's.  condition: a gdb expression; task: only
+        in the Linux task whose comm is that name (arm64 Linux keeps `current` in SP_EL0; needs a
+        vmlinux with DWARF); collect: expressions evaluated at every hit, into bp.values"""
         if not self.attached:
-            self.fail(f"breakpoint({location!r}): gdb is not attached (detached or the guest ended)")
+            self.fail(f"breakpoint({location!r}): gdb is not attached (detached, or the guest "
+                      "ended)")
         if task:
             t = f"$_streq(((struct task_struct *)$sp_el0)->comm, {quote(task)})"
             condition = f"({t}) && ({condition})" if condition else t

@@ -1,8 +1,9 @@
 """runner.py - `python3 -m brkvmtest FILE... [--junit OUT.xml] [-k SUBSTRING]`: imports each test
 file, runs its functions named test_* in file order, prints one PASS/FAIL line per test (a failure
 with its message, which for a Guest ends with the console tail), then "N passed, N failed";
-exit status 0 iff none failed (2: a file could not be loaded or nothing ran; 130: interrupted).  --junit writes
-the results as JUnit XML.  SIGTERM ends the run like Ctrl-C: every Guest is closed."""
+exit status 0 iff none failed (2: a file could not be loaded or nothing ran; 130: interrupted).
+--junit writes the results as JUnit XML.  SIGTERM ends the run like Ctrl-C: every Guest is
+closed."""
 import argparse
 import importlib.util
 import io

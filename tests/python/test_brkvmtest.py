@@ -69,7 +69,8 @@ def mi_streams_and_escapes():
 
 @test
 def mi_lists_of_results_keep_values():
-    r = parse_record('^done,stack=[frame={level="0",func="a"},frame={level="1",func="b"}],e=[],t={}')
+    r = parse_record('^done,stack=[frame={level="0",func="a"},frame={level="1",func="b"}],'
+                     'e=[],t={}')
     eq([f["func"] for f in r.results["stack"]], ["a", "b"])
     eq((r.results["e"], r.results["t"]), ([], {}))
 
