@@ -21,11 +21,22 @@ class GdbGone(Exception):
     """gdb's output ended (it exited or was killed)"""
 
 
+def die_with_parent():
+    """Popen's preexec_fn: the child gets SIGKILL when this process dies, even by SIGKILL
+    (Linux PR_SET_PDEATHSIG; elsewhere nothing)"""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class GdbMI:
     def __init__(self, program="gdb-multiarch", args=()):
         self.proc = subprocess.Popen(
             [program, "-i=mi", "-nx", "-q", *args], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=die_with_parent)
         self._q = queue.Queue()
         self._token = 0
         self.stops = collections.deque()        # *stopped records not yet consumed

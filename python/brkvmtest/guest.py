@@ -17,7 +17,7 @@ import subprocess
 import threading
 import time
 
-from .gdbmi import GdbError, GdbGone, GdbMI
+from .gdbmi import GdbError, GdbGone, GdbMI, die_with_parent
 from .mi import quote
 from .stops import Breakpoint, count_hit, stop_of
 
@@ -157,8 +157,10 @@ class Guest:
         _live.add(self)
         self._t0 = time.monotonic()
         self._logf = open(self.log_path, "w") if self.log_path else None
+        # (a killed test process takes brkvm, or the launcher and with it its QEMU, along)
         self.vmm = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, start_new_session=True)
+                                    stderr=subprocess.STDOUT, start_new_session=True,
+                                    preexec_fn=die_with_parent)
         self._console_reader = threading.Thread(target=self._read_console, daemon=True)
         self._console_reader.start()
         self._watchdog = threading.Timer(self.timeout, self._expire)

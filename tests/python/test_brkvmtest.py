@@ -6,6 +6,7 @@ open the gdb port, exit early, or ignore SIGTERM) driving the real gdb-multiarch
 the console tail in its message and leaves no process behind.  TAP output, exit 1 on a failure."""
 import io
 import os
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -310,6 +311,42 @@ def guest_close_kills_a_vmm_ignoring_sigterm():
     assert "gdb could not attach" in msg, msg
     assert 5 <= took < 20, took           # SIGTERM ignored: SIGKILL after the 5 s grace
     check_no_leftovers(pids, gdbpid)
+
+
+@test
+def guest_processes_die_with_a_killed_test():
+    """kill -9 of the test process itself: brkvm (here the fake) and gdb go too"""
+    with tempfile.TemporaryDirectory() as d:
+        fake, pids = os.path.join(d, "brkvm"), os.path.join(d, "pids")
+        with open(fake, "w") as f:
+            f.write(FAKE)
+        os.chmod(fake, 0o755)
+        open(os.path.join(d, "Image"), "wb").close()
+        script = textwrap.dedent(f"""
+            import sys, time
+            sys.path.insert(0, {os.path.join(TOP, "python")!r})
+            from brkvmtest import Guest
+            g = Guest(kernel={os.path.join(d, "Image")!r}, vmm=[{fake!r}], connect_timeout=600)
+            g.start()
+            """)
+        env = dict(os.environ, FAKE_MODE="hang", FAKE_PIDS=pids)
+        p = subprocess.Popen([sys.executable, "-c", script], env=env)
+        t_end = time.monotonic() + 10
+        gdbs = []
+        while time.monotonic() < t_end and not (os.path.exists(pids) and gdbs):
+            time.sleep(0.2)
+            gdbs = [int(x) for x in subprocess.run(["pgrep", "-P", str(p.pid), "gdb"],
+                                                    capture_output=True, text=True).stdout.split()]
+        assert os.path.exists(pids) and gdbs, "the Guest did not start its VMM and gdb"
+        p.kill()
+        p.wait()
+        with open(pids) as f:
+            vmm, child = [int(x) for x in f.read().split()]
+        t_end = time.monotonic() + 5
+        while time.monotonic() < t_end and not (gone(vmm) and gone(gdbs[0])):
+            time.sleep(0.1)
+        os.kill(child, 9)          # (the fake's own child: PR_SET_PDEATHSIG is per process)
+        check_no_leftovers([vmm], gdbs[0])
 
 
 def main():
