@@ -345,8 +345,14 @@ def guest_processes_die_with_a_killed_test():
         t_end = time.monotonic() + 5
         while time.monotonic() < t_end and not (gone(vmm) and gone(gdbs[0])):
             time.sleep(0.1)
-        os.kill(child, 9)          # (the fake's own child: PR_SET_PDEATHSIG is per process)
-        check_no_leftovers([vmm], gdbs[0])
+        try:
+            check_no_leftovers([vmm], gdbs[0])
+        finally:                    # (the fake's own child: PR_SET_PDEATHSIG is per process)
+            for pid in (child, vmm, gdbs[0]):
+                try:
+                    os.kill(pid, 9)
+                except ProcessLookupError:
+                    pass
 
 
 def main():
