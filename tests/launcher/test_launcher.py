@@ -8,8 +8,9 @@ CPU lock (flock /tmp/brkvm-cpu.lock ...) on a shared machine.
   2. the console through a pty: the guest's shell (Debian's kernel, build/nested/
      guest-initramfs.cpio), a typed line reaches it, gdb-multiarch on the forwarded port reads
      registers and detaches, Ctrl-A x quits with status 0, the terminal is restored
-  3. a disk: the guest writes sector 1 of -d IMAGE and powers off: the write is in the host file,
-     exit 0
+  3. a disk, a --9p folder, --dump-dtb: the guest writes sector 1 of -d IMAGE, reads and
+     writes the folder and powers off: the writes are in the host's file and folder, the DTB at
+     its host path, exit 0
   4. a guest reset (tests/guests/reset.elf): exit 3
   5. SIGINT to the launcher's process group, SIGTERM, SIGKILL to the launcher: no QEMU left
 """
@@ -181,10 +182,32 @@ def test_disk(tmp):
     initrd = os.path.join(tmp, "initrd.cpio")
     with open(initrd, "wb") as f, open(INITRD, "rb") as g:
         f.write(g.read() + cpio)
+    share = os.path.join(tmp, "share")
+    os.makedirs(share)
+    with open(os.path.join(share, "in.txt"), "w") as f:
+        f.write("from the host\n")
+    dtb = os.path.join(tmp, "dtb", "out.dtb")
+    os.makedirs(os.path.dirname(dtb))
     r = subprocess.run([LAUNCHER, "run", "-k", IMAGE, "-i", initrd, "-d", img,
-                        "-p", PARAMS + " brkvm.test=vmods,blk"],
+                        "--9p", f"{share},hostshare", "--dump-dtb", dtb,
+                        "-p", PARAMS + " brkvm.test=vmods,blk,p9host"],
                        stdin=subprocess.DEVNULL, capture_output=True, timeout=150)
     out = r.stdout.decode(errors="replace")
+    try:
+        with open(os.path.join(share, "out.txt")) as f:
+            written = f.read()
+    except OSError as e:
+        written = str(e)
+    check("--9p: the guest reads and writes the host folder",
+          "GUEST-P9HOST read from the host" in out and written == "written by the guest\n",
+          f"out.txt: {written!r}\n{out}")
+    try:
+        with open(dtb, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        magic = str(e)
+    check("--dump-dtb: the DTB is written to the host path", magic == b"\xd0\x0d\xfe\xed",
+          f"{dtb}: {magic!r}")
     with open(img, "rb") as f:
         f.seek(512)
         sector = f.read(32)
@@ -227,7 +250,8 @@ def test_kill(sig, group):
 
 def main():
     for f in (IMAGE, INITRD):
-        if not os.path.exists(f):
+        guest_init = os.path.join(TOP, "tests", "nested", "guest", "init")
+        if not os.path.exists(f) or os.stat(f).st_mtime < os.stat(guest_init).st_mtime:
             subprocess.run([os.path.join(TOP, "tests", "nested", "mkinitramfs.sh")],
                            stdout=subprocess.DEVNULL, check=True)
     t0 = time.monotonic()
