@@ -241,6 +241,9 @@ def test_kill(sig, group):
     left = qemus(p.pid)
     for q in left:
         os.kill(int(q), signal.SIGKILL)
+    if sig == signal.SIGKILL:    # (its run directory: removed by the next launcher's start)
+        shutil.rmtree(os.path.join(TOP, "build", "launcher", f"brkvm-x86.{p.pid}"),
+                      ignore_errors=True)
     want = None if sig == signal.SIGKILL else 128 + sig
     check(f"{name}: no QEMU left" + (f", launcher exit {want}" if want else ""),
           started and gone and (want is None or rc == want),
