@@ -4,7 +4,7 @@ the test host under QEMU with brkvm inside, as a user would, and checks what the
 TAP output ("ok N - ...", "not ok N - ..."), exit 1 on a failure.  About 90 s; run it under the
 CPU lock (flock /tmp/brkvm-cpu.lock ...) on a shared machine.
 
-  1. a bad flag, a busy --gdb port: brkvm's own messages, exit 2
+  1. a bad flag, a busy --gdb port, a disk image in use: brkvm's own messages, exit 2
   2. the console through a pty: the guest's shell (Debian's kernel, build/nested/
      guest-initramfs.cpio), a typed line reaches it, gdb-multiarch on the forwarded port reads
      registers and detaches, Ctrl-A x quits with status 0, the terminal is restored
@@ -14,6 +14,7 @@ CPU lock (flock /tmp/brkvm-cpu.lock ...) on a shared machine.
   4. a guest reset (tests/guests/reset.elf): exit 3
   5. SIGINT to the launcher's process group, SIGTERM, SIGKILL to the launcher: no QEMU left
 """
+import fcntl
 import os
 import pty
 import re
@@ -21,6 +22,7 @@ import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -132,6 +134,22 @@ def test_busy_port():
     check("--gdb on a busy port: exit 2, brkvm's message",
           r.returncode == 2 and f"brkvm: --gdb 127.0.0.1:{port}: Address already in use"
           in r.stderr, f"rc {r.returncode}\n{r.stderr}")
+
+
+def test_disk_in_use(tmp):
+    img = os.path.join(tmp, "locked.img")
+    with open(img, "wb") as f:
+        f.write(b"\0" * 4096)
+    fd = os.open(img, os.O_RDWR)
+    try:        # held as a brkvm holds its read-write disk
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0))
+        r = subprocess.run([LAUNCHER, "run", "-k", IMAGE, "-d", img], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        os.close(fd)
+    check("-d on an image another process holds: exit 2, brkvm's message",
+          r.returncode == 2 and f"brkvm: --disk {img}: in use by another process" in r.stderr,
+          f"rc {r.returncode}\n{r.stderr}")
 
 
 def test_console_gdb():
@@ -262,6 +280,7 @@ def main():
     try:
         test_bad_flag()
         test_busy_port()
+        test_disk_in_use(tmp)
         test_console_gdb()
         test_disk(tmp)
         if os.path.exists(RESET):
