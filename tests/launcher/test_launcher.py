@@ -237,9 +237,16 @@ def test_disk(tmp):
 
 
 def test_reset():
-    r = subprocess.run([LAUNCHER, "run", "-k", RESET], stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, timeout=120)
-    check("guest reset: exit 3", r.returncode == 3 and "GUEST-RESET-REQUEST" in r.stdout,
+    # the kernel directly in /tmp: /tmp is shared into the test host (read-only, at /tmp)
+    kernel = f"/tmp/brkvm-launcher-reset-{os.getpid()}.elf"
+    shutil.copy(RESET, kernel)
+    try:
+        r = subprocess.run([LAUNCHER, "run", "-k", kernel], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=120)
+    finally:
+        os.unlink(kernel)
+    check("guest reset (kernel in /tmp): exit 3",
+          r.returncode == 3 and "GUEST-RESET-REQUEST" in r.stdout,
           f"rc {r.returncode}\n{r.stdout}\n{r.stderr}")
 
 
