@@ -4,15 +4,17 @@ the test host under QEMU with brkvm inside, as a user would, and checks what the
 TAP output ("ok N - ...", "not ok N - ..."), exit 1 on a failure.  About 90 s; run it under the
 CPU lock (flock /tmp/brkvm-cpu.lock ...) on a shared machine.
 
-  1. a bad flag, a busy --gdb port: brkvm's own messages, exit 2
+  1. a bad flag, a busy --gdb port, a disk image in use: brkvm's own messages, exit 2
   2. the console through a pty: the guest's shell (Debian's kernel, build/nested/
      guest-initramfs.cpio), a typed line reaches it, gdb-multiarch on the forwarded port reads
      registers and detaches, Ctrl-A x quits with status 0, the terminal is restored
-  3. a disk: the guest writes sector 1 of -d IMAGE and powers off: the write is in the host file,
-     exit 0
+  3. a disk, a --9p folder, --dump-dtb: the guest writes sector 1 of -d IMAGE, reads and
+     writes the folder and powers off: the writes are in the host's file and folder, the DTB at
+     its host path, exit 0
   4. a guest reset (tests/guests/reset.elf): exit 3
   5. SIGINT to the launcher's process group, SIGTERM, SIGKILL to the launcher: no QEMU left
 """
+import fcntl
 import os
 import pty
 import re
@@ -20,6 +22,7 @@ import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -133,6 +136,22 @@ def test_busy_port():
           in r.stderr, f"rc {r.returncode}\n{r.stderr}")
 
 
+def test_disk_in_use(tmp):
+    img = os.path.join(tmp, "locked.img")
+    with open(img, "wb") as f:
+        f.write(b"\0" * 4096)
+    fd = os.open(img, os.O_RDWR)
+    try:        # held as a brkvm holds its read-write disk
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0))
+        r = subprocess.run([LAUNCHER, "run", "-k", IMAGE, "-d", img], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        os.close(fd)
+    check("-d on an image another process holds: exit 2, brkvm's message",
+          r.returncode == 2 and f"brkvm: --disk {img}: in use by another process" in r.stderr,
+          f"rc {r.returncode}\n{r.stderr}")
+
+
 def test_console_gdb():
     port = free_port()
     t = Pty(["run", "-k", IMAGE, "-i", INITRD, "-m", "256M", "-c", "2", "-p", PARAMS,
@@ -181,10 +200,32 @@ def test_disk(tmp):
     initrd = os.path.join(tmp, "initrd.cpio")
     with open(initrd, "wb") as f, open(INITRD, "rb") as g:
         f.write(g.read() + cpio)
+    share = os.path.join(tmp, "share")
+    os.makedirs(share)
+    with open(os.path.join(share, "in.txt"), "w") as f:
+        f.write("from the host\n")
+    dtb = os.path.join(tmp, "dtb", "out.dtb")
+    os.makedirs(os.path.dirname(dtb))
     r = subprocess.run([LAUNCHER, "run", "-k", IMAGE, "-i", initrd, "-d", img,
-                        "-p", PARAMS + " brkvm.test=vmods,blk"],
+                        "--9p", f"{share},hostshare", "--dump-dtb", dtb,
+                        "-p", PARAMS + " brkvm.test=vmods,blk,p9host"],
                        stdin=subprocess.DEVNULL, capture_output=True, timeout=150)
     out = r.stdout.decode(errors="replace")
+    try:
+        with open(os.path.join(share, "out.txt")) as f:
+            written = f.read()
+    except OSError as e:
+        written = str(e)
+    check("--9p: the guest reads and writes the host folder",
+          "GUEST-P9HOST read from the host" in out and written == "written by the guest\n",
+          f"out.txt: {written!r}\n{out}")
+    try:
+        with open(dtb, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        magic = str(e)
+    check("--dump-dtb: the DTB is written to the host path", magic == b"\xd0\x0d\xfe\xed",
+          f"{dtb}: {magic!r}")
     with open(img, "rb") as f:
         f.seek(512)
         sector = f.read(32)
@@ -196,9 +237,16 @@ def test_disk(tmp):
 
 
 def test_reset():
-    r = subprocess.run([LAUNCHER, "run", "-k", RESET], stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True, timeout=120)
-    check("guest reset: exit 3", r.returncode == 3 and "GUEST-RESET-REQUEST" in r.stdout,
+    # the kernel directly in /tmp: /tmp is shared into the test host (read-only, at /tmp)
+    kernel = f"/tmp/brkvm-launcher-reset-{os.getpid()}.elf"
+    shutil.copy(RESET, kernel)
+    try:
+        r = subprocess.run([LAUNCHER, "run", "-k", kernel], stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=120)
+    finally:
+        os.unlink(kernel)
+    check("guest reset (kernel in /tmp): exit 3",
+          r.returncode == 3 and "GUEST-RESET-REQUEST" in r.stdout,
           f"rc {r.returncode}\n{r.stdout}\n{r.stderr}")
 
 
@@ -218,6 +266,9 @@ def test_kill(sig, group):
     left = qemus(p.pid)
     for q in left:
         os.kill(int(q), signal.SIGKILL)
+    if sig == signal.SIGKILL:    # (its run directory: removed by the next launcher's start)
+        shutil.rmtree(os.path.join(TOP, "build", "launcher", f"brkvm-x86.{p.pid}"),
+                      ignore_errors=True)
     want = None if sig == signal.SIGKILL else 128 + sig
     check(f"{name}: no QEMU left" + (f", launcher exit {want}" if want else ""),
           started and gone and (want is None or rc == want),
@@ -227,7 +278,8 @@ def test_kill(sig, group):
 
 def main():
     for f in (IMAGE, INITRD):
-        if not os.path.exists(f):
+        guest_init = os.path.join(TOP, "tests", "nested", "guest", "init")
+        if not os.path.exists(f) or os.stat(f).st_mtime < os.stat(guest_init).st_mtime:
             subprocess.run([os.path.join(TOP, "tests", "nested", "mkinitramfs.sh")],
                            stdout=subprocess.DEVNULL, check=True)
     t0 = time.monotonic()
@@ -235,6 +287,7 @@ def main():
     try:
         test_bad_flag()
         test_busy_port()
+        test_disk_in_use(tmp)
         test_console_gdb()
         test_disk(tmp)
         if os.path.exists(RESET):
