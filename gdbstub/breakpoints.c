@@ -1,4 +1,4 @@
-/* breakpoints.c - gdb's software breakpoints keyed by guest-physical address */
+/* breakpoints.c - gdb's software breakpoints (and brkvm's own) keyed by guest-physical address */
 #include <brkvm/breakpoints.h>
 
 #include <errno.h>
@@ -19,6 +19,7 @@ static gboolean gpa_equal(gconstpointer a, gconstpointer b)
 void bp_table_init(struct bp_table *t)
 {
     t->map = g_hash_table_new_full(gpa_hash, gpa_equal, NULL, g_free);
+    t->ngdb = t->nown = 0;
 }
 
 void bp_table_destroy(struct bp_table *t)
@@ -35,7 +36,47 @@ struct sw_bp *bp_find(struct bp_table *t, uint64_t gpa)
 
 unsigned bp_count(const struct bp_table *t)
 {
-    return g_hash_table_size(t->map);
+    return t->ngdb;
+}
+
+unsigned bp_own_count(const struct bp_table *t)
+{
+    return t->nown;
+}
+
+/* any breakpoint at all, gdb's or brkvm's: memory gdb reads or writes may hold a BRK */
+static bool bp_any(const struct bp_table *t)
+{
+    return g_hash_table_size(t->map) != 0;
+}
+
+static struct sw_bp *bp_new(struct bp_table *t, uint64_t gpa, uint32_t *insn)
+{
+    struct sw_bp *bp = g_new0(struct sw_bp, 1);
+
+    bp->gpa = gpa;
+    bp->orig = *insn;
+    g_hash_table_insert(t->map, &bp->gpa, bp);
+    *insn = A64_BRK0;
+    return bp;
+}
+
+int bp_insert_own(struct bp_table *t, uint64_t gpa, uint32_t *insn, unsigned tag)
+{
+    struct sw_bp *bp = bp_find(t, gpa);
+
+    if ((gpa & 3) || !tag)
+        return -EINVAL;
+    if (!bp) {
+        bp = bp_new(t, gpa, insn);
+    } else if (*insn != A64_BRK0) {
+        bp->orig = *insn;
+        *insn = A64_BRK0;
+    }
+    if (!bp->own)
+        t->nown++;
+    bp->own |= tag;
+    return 0;
 }
 
 int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn)
@@ -45,7 +86,8 @@ int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn)
     if (gpa & 3)
         return -EINVAL;
     if (bp) {
-        bp->refs++;
+        if (!bp->refs++)
+            t->ngdb++;
         /* the guest may have rewritten the word since: guard the new instruction */
         if (*insn != A64_BRK0) {
             bp->orig = *insn;
@@ -53,12 +95,9 @@ int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn)
         }
         return 0;
     }
-    bp = g_new0(struct sw_bp, 1);
-    bp->gpa = gpa;
-    bp->orig = *insn;
+    bp = bp_new(t, gpa, insn);
     bp->refs = 1;
-    g_hash_table_insert(t->map, &bp->gpa, bp);
-    *insn = A64_BRK0;
+    t->ngdb++;
     return 0;
 }
 
@@ -66,9 +105,12 @@ int bp_remove(struct bp_table *t, uint64_t gpa, uint32_t *insn)
 {
     struct sw_bp *bp = bp_find(t, gpa);
 
-    if (!bp)
+    if (!bp || !bp->refs)
         return -ENOENT;
     if (--bp->refs)
+        return 0;
+    t->ngdb--;
+    if (bp->own) /* brkvm still needs it */
         return 0;
     if (insn && *insn == A64_BRK0)
         *insn = bp->orig;
@@ -102,10 +144,16 @@ void bp_clear(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gp
     while (g_hash_table_iter_next(&it, &k, &v)) {
         struct sw_bp *bp = v;
         uint32_t *insn = insn_of(opaque, bp->gpa);
+        if (bp->own) { /* brkvm's own: stays planted */
+            bp->refs = 0;
+            bp->va = 0;
+            continue;
+        }
         if (insn && *insn == A64_BRK0)
             *insn = bp->orig;
         g_hash_table_iter_remove(&it);
     }
+    t->ngdb = 0;
 }
 
 unsigned bp_replant(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gpa),
@@ -139,7 +187,7 @@ unsigned bp_shadow_read(struct bp_table *t, uint64_t gpa, uint8_t *buf, size_t l
     struct sw_bp *bp;
     unsigned n = 0;
 
-    if (!bp_count(t) || !len)
+    if (!bp_any(t) || !len)
         return 0;
     FOR_EACH_OVERLAP(t, gpa, len, bp) {
         uint8_t brk[4], orig[4];
@@ -170,7 +218,7 @@ void bp_shadow_write(struct bp_table *t, uint64_t gpa, const uint8_t *data, uint
     struct sw_bp *bp;
 
     memcpy(data_out, data, len);
-    if (!bp_count(t) || !len)
+    if (!bp_any(t) || !len)
         return;
     FOR_EACH_OVERLAP(t, gpa, len, bp) {
         uint8_t orig[4], brk[4];

@@ -116,7 +116,10 @@ static void append_reg(struct gdb_stub *s, int thread, int regno)
 
 static void build_stop_reply(struct gdb_stub *s, const struct gdb_stop *st)
 {
-    int sig = st->reason == GDB_STOP_INTERRUPT ? 2 /* SIGINT */ : 5 /* SIGTRAP */;
+    int sig = st->reason == GDB_STOP_INTERRUPT ? 2 /* SIGINT */
+              : st->reason == GDB_STOP_SIGNAL && st->signal > 0 && st->signal < 256
+                  ? st->signal
+                  : 5 /* SIGTRAP */;
 
     reply_fmt(s, "T%02x", sig);
     /* expedite pc, sp and fp so gdb can show the frame without a 'g' */
@@ -788,6 +791,12 @@ void gdb_stub_stopped(struct gdb_stub *s, const struct gdb_stop *stop)
     /* gdb takes the thread of a stop reply as the stub's current thread (remote.c
      * record_currthread) and sends no Hg for it: registers must now come from that thread */
     s->g_thread = stop->thread;
+    if (stop->reason == GDB_STOP_SIGNAL && stop->msg[0]) {
+        /* gdb prints console output it gets while it waits for the stop reply */
+        char line[sizeof(stop->msg) + 2];
+        snprintf(line, sizeof(line), "%.*s\n", (int)sizeof(stop->msg) - 1, stop->msg);
+        send_output(s, line);
+    }
     s->reply_len = 0;
     build_stop_reply(s, stop);
     send_reply(s);

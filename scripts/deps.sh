@@ -91,9 +91,9 @@ ARCH=$(dpkg --print-architecture)
 
 pkgs="meson ninja-build pkg-config gcc libglib2.0-dev libfdt-dev libpcre2-dev cpio python3 xz-utils file clang libclang-rt-14-dev e2fsprogs"
 if [ "$ARCH" = amd64 ]; then
-    pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm gdb-multiarch lldb-15"
+    pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm gdb-multiarch lldb-15 python3-drgn"
 else
-    pkgs="$pkgs gdb-multiarch qemu-system-arm lldb-15"
+    pkgs="$pkgs gdb-multiarch qemu-system-arm lldb-15 python3-drgn"
 fi
 missing="" localfdt=0
 while read -r what pkg farch; do

@@ -14,6 +14,7 @@
 #include <brkvm/arm64_exception.h>
 #include <brkvm/arm64_kimage.h>
 #include <brkvm/arm64_mmu.h>
+#include <brkvm/panic.h>
 
 #include <errno.h>
 #include <glib.h>
@@ -114,6 +115,9 @@ static bool debug_needed(struct vcpu *v)
 {
     struct vm *vm = v->vm;
 
+    /* brkvm's own breakpoints (--on-panic) are armed whether or not gdb is there */
+    if (bp_own_count(&vm->dbg.bps))
+        return true;
     return vm->dbg.attached && (v->dbg.act == GDB_ACT_STEP || bp_count(&vm->dbg.bps) ||
                                 arm64_hwdebug_active(&vm->dbg.hw));
 }
@@ -140,6 +144,12 @@ static void apply_guest_debug(struct vcpu *v)
     }
     if (ioctl(v->fd, KVM_SET_GUEST_DEBUG, &gd) < 0)
         g_warning("vCPU %u: KVM_SET_GUEST_DEBUG: %s", v->id, strerror(errno));
+}
+
+void debug_apply_all(struct vm *vm)
+{
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        apply_guest_debug(&vm->vcpus[i]);
 }
 
 /* Before a single step: mask IRQ and FIQ so a pending interrupt is not what gets stepped into
@@ -453,6 +463,7 @@ static void handle_brk(struct vcpu *v, uint32_t esr)
     struct vm *vm = v->vm;
     uint64_t pc, gpa;
     bool ours = false;
+    unsigned own = 0;
 
     if (!vcpu_get_reg(v, REG_PC, &pc) && vm_debug_translate(v, pc, &gpa) == 0) {
         uint32_t *insn = vm_gpa_to_hva(vm, gpa, 4);
@@ -461,10 +472,15 @@ static void handle_brk(struct vcpu *v, uint32_t esr)
         if (bp && insn && *insn == A64_BRK0 && arm64_esr_brk_imm(esr) == 0) {
             ours = true;
             bp->hits++;
-            stop_with_event(vm, (int)v->id + 1, pc == bp->va ? GDB_STOP_SWBREAK : GDB_STOP_TRAP);
+            own = bp->own; /* brkvm's own (a panic) wins over gdb's at the same word */
+            if (!own)
+                stop_with_event(vm, (int)v->id + 1,
+                                pc == bp->va ? GDB_STOP_SWBREAK : GDB_STOP_TRAP);
         }
         pthread_mutex_unlock(&vm->dbg.lock);
     }
+    if (own)
+        panic_hit_brk(v, own);
     if (ours)
         return;
     /* the guest's own BRK (BUG/WARN, kprobes, kgdb, a program under ptrace, ...) */

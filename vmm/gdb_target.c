@@ -644,6 +644,13 @@ static void t_detach(void *t)
     bp_clear(&vm->dbg.bps, insn_of, vm);
     arm64_hwdebug_init(&vm->dbg.hw, vm->dbg.hw.nr_bps, vm->dbg.hw.nr_wps);
     __builtin___clear_cache((char *)vm->ram, (char *)vm->ram + vm->ram_size);
+    /* a vCPU stopped on one of brkvm's own breakpoints (a panic stop) goes on past it */
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        uint32_t *insn = NULL;
+        struct sw_bp *bp = at_breakpoint(vm, &vm->vcpus[i], &insn);
+        if (bp)
+            step_over(vm, &vm->vcpus[i], bp, insn);
+    }
     vm->dbg.attached = false;
     vm->dbg.have_stop = false;
     thaw_time(vm);

@@ -1,6 +1,7 @@
 /* main.c - brkvm's entry point: parse the command line, build the VM, run it, report the end.
  * Exit codes: 0 guest powered off (or Ctrl-A x), 1 guest crash / KVM or internal error, 2 bad
- * input (command line or files), 3 the guest asked for a reset (PSCI SYSTEM_RESET). */
+ * input (command line or files), 3 the guest asked for a reset (PSCI SYSTEM_RESET), 4 the guest
+ * kernel panicked (--on-panic exit or dump, BRKVM_EXIT_PANIC). */
 #define G_LOG_DOMAIN "main"
 #include <brkvm/gdb_server.h>
 #include <brkvm/log.h>
@@ -166,6 +167,12 @@ static void uart_irq(void *opaque, int level)
         g_warning("UART interrupt line: %s", strerror(-r));
 }
 
+/* the guest wrote the pvpanic register: on its own vCPU thread */
+static void pvpanic_event(void *opaque, uint8_t events)
+{
+    panic_pvpanic_event(opaque, vcpu_current(), events);
+}
+
 static int devices_init(struct vm *vm, char **msg)
 {
     int r;
@@ -176,7 +183,42 @@ static int devices_init(struct vm *vm, char **msg)
         *msg = g_strdup_printf("registering the UART: %s", strerror(-r));
         return r;
     }
+    if (vm->cfg->pvpanic) {
+        vm->pvpanic = (struct pvpanic){.event = pvpanic_event, .opaque = vm};
+        r = bus_register(&vm->bus, BRKVM_PVPANIC_BASE, PVPANIC_MMIO_SIZE, &pvpanic_ops,
+                         &vm->pvpanic);
+        if (r) {
+            *msg = g_strdup_printf("registering the pvpanic device: %s", strerror(-r));
+            return r;
+        }
+    }
     return virtio_devices_init(vm, msg);
+}
+
+/* --on-panic with --symbols: the link addresses of panic() and (--on-oops) die(); 0 if the
+ * file has none (no detection by breakpoint) */
+static void panic_symbols(const struct brkvm_config *cfg, const struct file_map *syms,
+                          uint64_t *panic_fn, uint64_t *die_fn)
+{
+    const char *why;
+
+    *panic_fn = *die_fn = 0;
+    if (cfg->on_panic == PANIC_ACT_NONE)
+        return;
+    if (symbols_lookup(syms->data, syms->len, "panic", panic_fn, &why)) {
+        /* (said quietly when --on-panic is only the default: a System.map of just _text) */
+        if (cfg->on_panic_given)
+            g_warning("--symbols %s: no panic(): guest panics are not detected by breakpoint",
+                      cfg->symbols);
+        else
+            g_info("--symbols %s: no panic(): no panic detection by breakpoint", cfg->symbols);
+        *panic_fn = 0;
+        return;
+    }
+    if (cfg->on_oops && symbols_lookup(syms->data, syms->len, "die", die_fn, &why)) {
+        g_warning("--symbols %s: no die(): oopses are not detected (--on-oops)", cfg->symbols);
+        *die_fn = 0;
+    }
 }
 
 static void on_signal(int sig)
@@ -290,7 +332,7 @@ int main(int argc, char **argv)
     struct vm *vm = &the_vm;
     const char *why = NULL;
     char *msg = NULL;
-    uint64_t host_ram;
+    uint64_t host_ram, panic_fn = 0, die_fn = 0;
     int r, code;
     bool tty;
 
@@ -328,6 +370,11 @@ int main(int argc, char **argv)
         if (file_map("--symbols", cfg.symbols, UINT64_MAX, &syms, &msg))
             return fail(EXIT_BAD_INPUT, msg);
         r = symbols_text_addr(syms.data, syms.len, &vm->link_text, &why);
+        /* for crash dumps (optional: a kernel without CONFIG_CRASH_CORE has none) */
+        vm->has_link_vmcoreinfo = !r && !symbols_lookup(syms.data, syms.len, "vmcoreinfo_note",
+                                                        &vm->link_vmcoreinfo, &why);
+        if (!r)
+            panic_symbols(&cfg, &syms, &panic_fn, &die_fn);
         file_unmap(&syms);
         if (r)
             return fail(EXIT_BAD_INPUT, g_strdup_printf("--symbols %s: %s", cfg.symbols, why));
@@ -363,11 +410,14 @@ int main(int argc, char **argv)
     /* vm_create starts from a clean VM object: keep what was worked out above */
     struct load_map map = vm->map;
     bool has_link_text = vm->has_link_text;
-    uint64_t link_text = vm->link_text;
+    uint64_t link_text = vm->link_text, link_vmcoreinfo = vm->link_vmcoreinfo;
+    bool has_link_vmcoreinfo = vm->has_link_vmcoreinfo;
     r = vm_create(vm, &cfg, &msg);
     vm->map = map;
     vm->has_link_text = has_link_text;
     vm->link_text = link_text;
+    vm->has_link_vmcoreinfo = has_link_vmcoreinfo;
+    vm->link_vmcoreinfo = link_vmcoreinfo;
     if (r)
         return fail(r == -EINVAL || r == -E2BIG ? EXIT_BAD_INPUT : EXIT_GUEST_ERROR, msg);
     if (vcpu_create_all(vm, &msg) || gic_create(vm, &msg) || gic_finalize(vm, &msg) ||
@@ -378,15 +428,27 @@ int main(int argc, char **argv)
     }
     /* the files stay mapped: a reset from the debugger loads them again */
 
+    /* the all-stop machinery serves gdb and --on-panic (its breakpoints, its stop) */
+    vm->panic.act = cfg.on_panic;
+    vm->panic.dump_path = cfg.panic_dump;
+    if ((cfg.gdb || cfg.on_panic != PANIC_ACT_NONE || cfg.pvpanic) &&
+        (r = debug_init(vm, cfg.gdb_wait))) {
+        vm_destroy(vm);
+        return fail(EXIT_GUEST_ERROR, g_strdup_printf("guest debugging: %s", strerror(-r)));
+    }
+    if (panic_fn && (r = panic_arm(vm, panic_fn, die_fn, &msg))) {
+        vm_destroy(vm);
+        return fail(EXIT_BAD_INPUT, msg);
+    }
     if (cfg.gdb) {
         struct gdb_addr addr;
-        char where[300];
+        char *where = vm->panic.gdb_where;
         gdb_addr_parse(cfg.gdb, &addr, &why); /* checked by options_parse */
-        if ((r = debug_init(vm, cfg.gdb_wait)) || (r = gdb_server_listen(&gdb_srv, &addr, &msg))) {
+        if ((r = gdb_server_listen(&gdb_srv, &addr, &msg))) {
             vm_destroy(vm);
             return fail(EXIT_BAD_INPUT, msg ? msg : g_strdup_printf("--gdb: %s", strerror(-r)));
         }
-        gdb_addr_format(&addr, where, sizeof(where));
+        gdb_addr_format(&addr, where, sizeof(vm->panic.gdb_where));
         fprintf(stderr, "brkvm: gdb stub listening on %s%s; attach with: gdb-multiarch -ex "
                         "'target remote %s'\n", where,
                 cfg.gdb_wait ? " (guest waits for gdb)" : "", where);

@@ -27,8 +27,13 @@ static const char *help_text =
     "                   TABLE: walk that table as TTBR1) as ranges with permissions\n"
     "  info virtio      each virtio device: address, interrupt, driver status, requests\n"
     "                   served and interrupts raised (nothing moves while gdb holds the guest)\n"
+    "  info panic       --on-panic: the action, how panics are detected, the last one seen\n"
     "  kaslr            where the kernel image runs, its KASLR slide (with --symbols) and the\n"
     "                   gdb command that applies it\n"
+    "  dump-guest-memory FILE  write an ELF core of the guest to FILE (brkvm's filesystem):\n"
+    "                   a thread per vCPU, RAM at its physical and linear-map addresses, the\n"
+    "                   kernel image at its (KASLR) addresses, VMCOREINFO with --symbols; for\n"
+    "                   gdb-multiarch vmlinux FILE, drgn -c FILE, crash\n"
     "  reset            reset the machine (vCPUs, payload, initrd, device tree); the guest\n"
     "                   stays stopped at its first instruction\n"
     "  info version     brkvm's version (Linux's gdb scripts probe it: thread N is vCPU N-1)\n"
@@ -140,6 +145,8 @@ static void info_mem(struct vcpu *v, const char *arg, GString *out)
 
 static void print_bp(struct sw_bp *bp, void *opaque)
 {
+    if (!bp->refs) /* brkvm's own only: listed apart */
+        return;
     g_string_append_printf(opaque, "  sw  GPA %#llx  VA %#llx  original %08x  refs %u  hits %llu\n",
                            (unsigned long long)bp->gpa, (unsigned long long)bp->va, bp->orig,
                            bp->refs, (unsigned long long)bp->hits);
@@ -152,6 +159,9 @@ static void info_breakpoints(struct vm *vm, GString *out)
 
     g_string_append_printf(out, "software breakpoints (BRK #0): %u\n", bp_count(&vm->dbg.bps));
     bp_foreach(&vm->dbg.bps, print_bp, out);
+    if (bp_own_count(&vm->dbg.bps))
+        g_string_append_printf(out, "brkvm's own (--on-panic, not gdb's): %u\n",
+                               bp_own_count(&vm->dbg.bps));
     g_string_append_printf(out, "hardware breakpoints: %u slots\n", h->nr_bps);
     for (unsigned i = 0; i < h->nr_bps; i++)
         if (h->bp[i].used)
@@ -287,8 +297,20 @@ int debug_monitor(void *t, int thread, const char *cmd, void *out_)
         virtio_host_info(vm, out);
     } else if (!strcmp(cmd, "kaslr")) {
         info_kaslr(vm, out);
+    } else if (!strcmp(cmd, "info panic")) {
+        panic_info(vm, out);
     } else if (!strcmp(cmd, "info breakpoints")) {
         info_breakpoints(vm, out);
+    } else if (!strncmp(cmd, "dump-guest-memory", 17) && (!cmd[17] || cmd[17] == ' ')) {
+        const char *file = cmd + 17 + strspn(cmd + 17, " ");
+        if (!*file || *file == '-') /* QEMU's -p, -z, ... and a begin/length are not offered */
+            g_string_append(out, "usage: monitor dump-guest-memory FILE (an ELF core of all "
+                                 "guest RAM; no options)\n");
+        else if (vm_dump_guest_memory(vm, file, &msg))
+            g_string_append_printf(out, "dump-guest-memory failed: %s\n", msg);
+        else
+            g_string_append_printf(out, "%s\n", msg);
+        g_free(msg);
     } else if (!strcmp(cmd, "reset")) {
         if (vm_reset(vm, &msg)) {
             g_string_append_printf(out, "reset failed: %s\n", msg);

@@ -84,6 +84,45 @@ static int parse_share(const char *arg, struct brkvm_share *sh, char **msg)
     return r;
 }
 
+/* --on-panic ACTION, --on-oops, --pvpanic: the action in force (see panic.h), and only one that
+ * can happen: something must detect a panic, and stop needs a stub to stop for */
+static int parse_on_panic(const char *arg, bool on_oops, bool pvpanic, struct brkvm_config *cfg,
+                          char **msg)
+{
+    enum panic_action act = PANIC_ACT_AUTO;
+    const char *why;
+
+    cfg->pvpanic = pvpanic;
+    cfg->on_oops = on_oops;
+    if (arg && panic_action_parse(arg, &act, &cfg->panic_dump, &why)) {
+        *msg = fail("--on-panic %s: %s", arg, why);
+        return -EINVAL;
+    }
+    if (act == PANIC_ACT_STOP && !cfg->gdb) {
+        *msg = fail("--on-panic stop needs a gdb stub to wait for: add --gdb ADDR (or use "
+                    "--on-panic exit or dump:FILE)");
+        return -EINVAL;
+    }
+    if (act != PANIC_ACT_AUTO && act != PANIC_ACT_NONE && !cfg->symbols && !pvpanic) {
+        *msg = fail("--on-panic %s: nothing would detect a panic; give --symbols vmlinux or "
+                    "System.map (brkvm's breakpoint on panic()) or --pvpanic (the guest's "
+                    "pvpanic-mmio driver)", arg);
+        return -EINVAL;
+    }
+    if (on_oops && !cfg->symbols) {
+        *msg = fail("--on-oops needs --symbols vmlinux or System.map (brkvm's breakpoint on "
+                    "die(); pvpanic reports no oopses)");
+        return -EINVAL;
+    }
+    cfg->on_panic_given = arg != NULL;
+    cfg->on_panic = panic_action_resolve(act, cfg->gdb != NULL, cfg->symbols || pvpanic);
+    if (on_oops && cfg->on_panic == PANIC_ACT_NONE) {
+        *msg = fail("--on-oops with --on-panic none: nothing to do on an oops");
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_text)
 {
     char *mem = NULL, *load_addr = NULL, *loglevel = NULL;
@@ -92,7 +131,8 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
     char *kaslr_seed = NULL, *console = NULL, *irqchip = NULL, *network = NULL;
     char **disks = NULL, **shares = NULL;
     gboolean rng = FALSE, pmu = FALSE, no_sve = FALSE, nodefaults = FALSE;
-    gboolean qemu_s = FALSE, qemu_S = FALSE;
+    gboolean qemu_s = FALSE, qemu_S = FALSE, on_oops = FALSE, pvpanic = FALSE;
+    char *on_panic = NULL;
     GError *err = NULL;
     GOptionContext *ctx = NULL;
     int ret = -EINVAL;
@@ -159,6 +199,9 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
         {"console", 0, 0, G_OPTION_ARG_STRING, &console,
          "serial (8250 UART, ttyS0: default) or virtio (virtio-console, hvc0)", "TYPE"},
         {"rng", 0, 0, G_OPTION_ARG_NONE, &rng, "virtio-rng, fed from getrandom()", NULL},
+        {"pvpanic", 0, 0, G_OPTION_ARG_NONE, &pvpanic,
+         "pvpanic device (qemu,pvpanic-mmio): a guest with Linux's pvpanic-mmio driver reports "
+         "its panics (--on-panic)", NULL},
         {"network", 'n', 0, G_OPTION_ARG_STRING, &network,
          "mode=none only (kvmtool's flag; brkvm has no network device)", "mode=none"},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -179,6 +222,12 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
          "add nokaslr to the kernel command line", NULL},
         {"debug-mmio", 0, 0, G_OPTION_ARG_NONE, &debug_mmio,
          "log guest accesses to unmapped MMIO addresses", NULL},
+        {"on-panic", 0, 0, G_OPTION_ARG_STRING, &on_panic,
+         "on a guest kernel panic (seen with --symbols or --pvpanic): stop (held for gdb; "
+         "needs --gdb), exit (status 4), dump:FILE (then exit 4) or none. Default: stop with "
+         "--gdb, else exit when detected, else none", "ACTION"},
+        {"on-oops", 0, 0, G_OPTION_ARG_NONE, &on_oops,
+         "a kernel oops (die()) counts as a panic for --on-panic (needs --symbols)", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
     };
     GOptionGroup *g;
@@ -187,7 +236,8 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
     g_option_context_set_summary(ctx, "Guest console: the UART (or hvc0) is on stdin/stdout.  When "
                                       "stdin is a\nterminal, press Ctrl-A x to quit, Ctrl-A Ctrl-A "
                                       "to send Ctrl-A.\nExit status: 0 powered off, 1 guest crash "
-                                      "or VMM error, 2 bad input, 3 reset.");
+                                      "or VMM error, 2 bad input, 3 reset,\n4 guest kernel panic "
+                                      "(--on-panic exit or dump).");
     g_set_prgname("brkvm run");
     g = g_option_group_new("machine", "Machine:", "machine", NULL, NULL);
     g_option_group_add_entries(g, machine);
@@ -369,6 +419,8 @@ int options_parse(int argc, char **argv, struct brkvm_config *cfg, char **out_te
         }
         cfg->has_kaslr_seed = true;
     }
+    if (parse_on_panic(on_panic, on_oops, pvpanic, cfg, out_text))
+        goto out;
     ret = OPTIONS_OK;
 out:
     if (ret < 0)
@@ -382,6 +434,7 @@ out:
     g_free(load_addr);
     g_free(loglevel);
     g_free(kaslr_seed);
+    g_free(on_panic);
     g_free(console);
     g_free(irqchip);
     g_free(network);
@@ -420,6 +473,7 @@ void options_free(struct brkvm_config *cfg)
     g_clear_pointer(&cfg->dump_dtb, g_free);
     g_clear_pointer(&cfg->gdb, g_free);
     g_clear_pointer(&cfg->symbols, g_free);
+    g_clear_pointer(&cfg->panic_dump, g_free);
     for (unsigned i = 0; i < cfg->ndisks; i++)
         g_clear_pointer(&cfg->disks[i].path, g_free);
     for (unsigned i = 0; i < cfg->nshares; i++) {

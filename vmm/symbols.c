@@ -1,4 +1,5 @@
-/* symbols.c - the link address of the kernel's _text from a vmlinux or a System.map */
+/* symbols.c - link addresses of the kernel's symbols (_text, panic, ...) from a vmlinux or a
+ * System.map */
 #include <brkvm/symbols.h>
 
 #include <elf.h>
@@ -6,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int from_elf(const uint8_t *b, size_t len, uint64_t *text, const char **why)
+static int from_elf(const uint8_t *b, size_t len, const char *name, uint64_t *addr,
+                    const char **why)
 {
     Elf64_Ehdr eh;
+    size_t nlen = strlen(name);
 
     if (len < sizeof(eh)) {
         *why = "a truncated ELF file";
@@ -33,18 +36,21 @@ static int from_elf(const uint8_t *b, size_t len, uint64_t *text, const char **w
         for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh.sh_size; off += sizeof(Elf64_Sym)) {
             Elf64_Sym sym;
             memcpy(&sym, b + sh.sh_offset + off, sizeof(sym));
-            if (sym.st_name + sizeof("_text") <= strsh.sh_size &&
-                !memcmp(b + strsh.sh_offset + sym.st_name, "_text", sizeof("_text"))) {
-                *text = sym.st_value;
+            if (sym.st_name < strsh.sh_size && nlen + 1 <= strsh.sh_size - sym.st_name &&
+                !memcmp(b + strsh.sh_offset + sym.st_name, name, nlen + 1)) {
+                *addr = sym.st_value;
                 return 0;
             }
         }
     }
-    *why = "no _text in the ELF file's symbol table (a vmlinux with symbols is needed)";
+    *why = strcmp(name, "_text") ? "no such symbol in the ELF file's symbol table"
+                                 : "no _text in the ELF file's symbol table (a vmlinux with "
+                                   "symbols is needed)";
     return -ENOENT;
 }
 
-static int from_system_map(const uint8_t *b, size_t len, uint64_t *text, const char **why)
+static int from_system_map(const uint8_t *b, size_t len, const char *name, uint64_t *addr,
+                           const char **why)
 {
     size_t i = 0;
 
@@ -58,23 +64,30 @@ static int from_system_map(const uint8_t *b, size_t len, uint64_t *text, const c
         memcpy(line, b + i, n);
         line[n] = 0;
         char *end;
-        unsigned long long addr = strtoull(line, &end, 16);
-        if (end != line && end[0] == ' ' && end[1] && end[2] == ' ' && !strcmp(end + 3, "_text")) {
-            *text = addr;
+        unsigned long long val = strtoull(line, &end, 16);
+        if (end != line && end[0] == ' ' && end[1] && end[2] == ' ' && !strcmp(end + 3, name)) {
+            *addr = val;
             return 0;
         }
         i = e + 1;
     }
-    *why = "no \"ADDRESS T _text\" line: not a System.map of a kernel";
+    *why = strcmp(name, "_text") ? "no such symbol in the System.map"
+                                 : "no \"ADDRESS T _text\" line: not a System.map of a kernel";
     return -ENOENT;
+}
+
+int symbols_lookup(const uint8_t *buf, size_t len, const char *name, uint64_t *addr,
+                   const char **why)
+{
+    if (len >= 4 && !memcmp(buf, ELFMAG, SELFMAG))
+        return from_elf(buf, len, name, addr, why);
+    if (len >= 17 && strchr("0123456789abcdefABCDEF", buf[0]))
+        return from_system_map(buf, len, name, addr, why);
+    *why = "neither an ELF file (vmlinux) nor a System.map";
+    return -ENOEXEC;
 }
 
 int symbols_text_addr(const uint8_t *buf, size_t len, uint64_t *text, const char **why)
 {
-    if (len >= 4 && !memcmp(buf, ELFMAG, SELFMAG))
-        return from_elf(buf, len, text, why);
-    if (len >= 17 && strchr("0123456789abcdefABCDEF", buf[0]))
-        return from_system_map(buf, len, text, why);
-    *why = "neither an ELF file (vmlinux) nor a System.map";
-    return -ENOEXEC;
+    return symbols_lookup(buf, len, "_text", text, why);
 }

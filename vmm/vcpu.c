@@ -232,12 +232,20 @@ static bool handle_exit(struct vcpu *v)
     }
 }
 
+static __thread struct vcpu *this_vcpu;
+
+struct vcpu *vcpu_current(void)
+{
+    return this_vcpu;
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
     sigset_t set;
     char name[16];
 
+    this_vcpu = v;
     snprintf(name, sizeof(name), "vcpu%u", v->id);
     pthread_setname_np(pthread_self(), name);
     sigemptyset(&set);

@@ -1,7 +1,9 @@
 /* breakpoints.h - gdb's software breakpoints, keyed by guest-physical address (pure).
  * A breakpoint set while the guest's MMU is off still guards the same instruction after the
  * MMU is on, since the key is the GPA.  Guest memory is reached through a host pointer to the
- * instruction word. */
+ * instruction word.  The table also holds brkvm's own breakpoints (e.g. on the kernel's panic(),
+ * --on-panic): the same BRK #0, hidden from gdb like gdb's, but never counted, removed or
+ * cleared as gdb's (a gdb Z0 at the same word shares it). */
 #ifndef BRKVM_BREAKPOINTS_H
 #define BRKVM_BREAKPOINTS_H
 
@@ -17,10 +19,13 @@ struct sw_bp {
     unsigned refs; /* Z0 twice at one address needs z0 twice */
     uint64_t hits;
     uint64_t va; /* the address gdb set it at, to find it if that stops translating */
+    unsigned own; /* brkvm's own uses of this word (a caller-defined tag, 0: gdb's only) */
 };
 
 struct bp_table {
-    void *map; /* GHashTable: gpa -> struct sw_bp */
+    void *map;      /* GHashTable: gpa -> struct sw_bp */
+    unsigned ngdb;  /* entries with refs > 0 */
+    unsigned nown;  /* entries with own != 0 */
 };
 
 void bp_table_init(struct bp_table *t);
@@ -28,15 +33,23 @@ void bp_table_destroy(struct bp_table *t);
 
 /* Insert at gpa; insn points at the guest's instruction word.  Writes BRK #0 on first insert. */
 int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn);
-/* Drop one reference; on the last one the original comes back, but only if our BRK is still
- * there (the guest may have rewritten its text since).  0, or -ENOENT if none at gpa. */
+/* Drop one of gdb's references; on the last one the original comes back, but only if our BRK
+ * is still there (the guest may have rewritten its text since), and only if brkvm has no use of
+ * its own for it.  0, or -ENOENT if gdb has none at gpa. */
 int bp_remove(struct bp_table *t, uint64_t gpa, uint32_t *insn);
+/* brkvm's own breakpoint at gpa, tagged tag (non-zero; tags of one word are or-ed): BRK #0
+ * written as by bp_insert; bp_remove and bp_clear leave it.  0 or -EINVAL. */
+int bp_insert_own(struct bp_table *t, uint64_t gpa, uint32_t *insn, unsigned tag);
 struct sw_bp *bp_find(struct bp_table *t, uint64_t gpa);
+/* gdb's breakpoints (brkvm's own ones not counted) */
 unsigned bp_count(const struct bp_table *t);
+/* brkvm's own breakpoints */
+unsigned bp_own_count(const struct bp_table *t);
 
 /* Visit every breakpoint (e.g. to remove them all on detach); fn may not change the table. */
 void bp_foreach(struct bp_table *t, void (*fn)(struct sw_bp *bp, void *opaque), void *opaque);
-/* Remove all: for each, insn_of(gpa) gives the word (NULL if gone); originals restored if BRK. */
+/* Remove all of gdb's (gdb detached): for each, insn_of(gpa) gives the word (NULL if gone);
+ * originals restored if BRK.  brkvm's own stay, planted. */
 void bp_clear(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gpa), void *opaque);
 
 /* The guest may rewrite its own text (alternatives, jump labels, static calls, ftrace, a JIT)

@@ -62,6 +62,9 @@ void debug_destroy(struct vm *vm);
  * re-checks), and the handler of KVM_EXIT_DEBUG. */
 bool debug_pause_point(struct vcpu *v);
 void debug_handle_exit(struct vcpu *v);
+/* KVM_SET_GUEST_DEBUG on every vCPU as debugging needs it now (e.g. brkvm's own breakpoints
+ * just planted); the vCPUs must not be running */
+void debug_apply_all(struct vm *vm);
 /* wake paused vCPUs so they see the VM is exiting */
 void debug_wake_all(struct vm *vm);
 

@@ -95,6 +95,8 @@ enum gdb_stop_reason {
     GDB_STOP_WATCH,     /* a watchpoint (Z2/Z3/Z4): data_addr, watch_type */
     GDB_STOP_INTERRUPT, /* gdb asked (Ctrl-C), or the stub stopped the guest on attach */
     GDB_STOP_ATTACH,    /* stopped when gdb attached / before the first instruction */
+    GDB_STOP_SIGNAL,    /* the machine stopped itself (e.g. the guest kernel panicked):
+                           signal, and msg for gdb's console */
 };
 
 struct gdb_stop {
@@ -102,6 +104,9 @@ struct gdb_stop {
     enum gdb_stop_reason reason;
     uint64_t data_addr; /* GDB_STOP_WATCH: the address accessed */
     int watch_type;     /* GDB_STOP_WATCH: 2 write, 3 read, 4 access (as in Z2/Z3/Z4) */
+    int signal;         /* GDB_STOP_SIGNAL: gdb's signal number (6 SIGABRT, 11 SIGSEGV) */
+    char msg[128];      /* GDB_STOP_SIGNAL: a line gdb prints before the stop (an 'O' packet
+                           while gdb waits for the stop; "" for none) */
 };
 
 enum gdb_action { GDB_ACT_STOP, GDB_ACT_CONT, GDB_ACT_STEP };

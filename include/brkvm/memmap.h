@@ -4,6 +4,7 @@
 
 #define BRKVM_UART_BASE 0x01000000ULL        /* ns16550a, 8 byte registers */
 #define BRKVM_UART_SPI 0                     /* GIC SPI 0 = INTID 32 */
+#define BRKVM_PVPANIC_BASE 0x01020000ULL     /* --pvpanic: qemu,pvpanic-mmio, 2 bytes */
 #define BRKVM_VIRTIO_MMIO_BASE 0x03000000ULL /* virtio-mmio slots, 0x200 each */
 #define BRKVM_VIRTIO_MMIO_SIZE 0x200ULL
 #define BRKVM_VIRTIO_MAX 16                  /* slots */

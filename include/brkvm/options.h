@@ -2,6 +2,8 @@
 #ifndef BRKVM_OPTIONS_H
 #define BRKVM_OPTIONS_H
 
+#include <brkvm/panic.h>
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,6 +47,11 @@ struct brkvm_config {
     bool has_kaslr_seed; /* --kaslr-seed N: /chosen/kaslr-seed for reproducible layouts */
     uint64_t kaslr_seed;
     bool no_kaslr;      /* --no-kaslr: "nokaslr" on the kernel command line */
+    enum panic_action on_panic; /* --on-panic, resolved (never AUTO after options_parse) */
+    bool on_panic_given; /* --on-panic was on the command line (else the default) */
+    char *panic_dump;   /* --on-panic dump:FILE */
+    bool on_oops;       /* --on-oops: an oops (die()) counts as a panic */
+    bool pvpanic;       /* --pvpanic: the qemu,pvpanic-mmio device */
     /* devices and machine (kvmtool's spellings) */
     struct brkvm_disk disks[BRKVM_MAX_DISKS];
     unsigned ndisks;

@@ -12,4 +12,8 @@
  */
 int symbols_text_addr(const uint8_t *buf, size_t len, uint64_t *text, const char **why);
 
+/* The link address of symbol name (e.g. "panic"), the same way.  0, -ENOENT or -ENOEXEC. */
+int symbols_lookup(const uint8_t *buf, size_t len, const char *name, uint64_t *addr,
+                   const char **why);
+
 #endif

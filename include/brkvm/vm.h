@@ -7,6 +7,8 @@
 #include <brkvm/loader.h>
 #include <brkvm/memmap.h>
 #include <brkvm/options.h>
+#include <brkvm/panic.h>
+#include <brkvm/pvpanic.h>
 #include <brkvm/uart_8250.h>
 
 #include <pthread.h>
@@ -51,6 +53,8 @@ struct vm {
     bool pmu;        /* --pmu: the vCPUs have KVM's PMUv3 */
     bool has_link_text; /* --symbols gave the kernel's link address of _text */
     uint64_t link_text;
+    bool has_link_vmcoreinfo; /* --symbols has vmcoreinfo_note (CONFIG_CRASH_CORE): its link VA */
+    uint64_t link_vmcoreinfo;
     /* what boot_prepare loaded, kept for a reset (monitor reset) */
     const uint8_t *boot_kernel, *boot_initrd;
     uint64_t boot_kernel_len, boot_initrd_len;
@@ -65,6 +69,8 @@ struct vm {
     struct virtio_mmio *vcon;       /* --console virtio: stdin goes there */
     struct load_map map;
     struct vm_debug dbg;
+    struct vm_panic panic;   /* --on-panic */
+    struct pvpanic pvpanic;  /* --pvpanic */
 
     /* how the run ends: the first vm_request_exit wins */
     pthread_mutex_t exit_lock;
@@ -84,6 +90,13 @@ bool vm_exiting(struct vm *vm);
 int vm_set_irq(struct vm *vm, unsigned spi, int level);
 /* host pointer for guest-physical [gpa, gpa+len) or NULL if not all in RAM */
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* dump.c: an ELF core of guest RAM at path (QEMU's dump-guest-memory; layout: elf_core.h):
+ * NT_PRSTATUS per vCPU, the kernel's VMCOREINFO (found with --symbols), RAM written straight from
+ * its mapping (all-zero pages left as holes).  Every vCPU must be paused (not in KVM_RUN).
+ * Returns 0 with *msg a one-line summary (what was written, what is missing and why), or -errno
+ * with *msg the error; g_free(*msg) either way. */
+int vm_dump_guest_memory(struct vm *vm, const char *path, char **msg);
 
 /* virtio_host.c: a device in the next virtio-mmio slot (free_dev(dev) when it goes, also on
  * failure); its I/O thread starts with virtio_host_start; virtio_host_stop (also from
@@ -114,6 +127,8 @@ int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
 int vcpu_start_all(struct vm *vm, char **msg);
 void vcpu_stop_all(struct vm *vm);
 int vcpu_get_reg(struct vcpu *vcpu, uint64_t id, uint64_t *val);
+/* the vCPU whose thread calls (e.g. from an MMIO handler), NULL on other threads */
+struct vcpu *vcpu_current(void);
 int vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val);
 
 /* boot.c: copy the payload and initrd as vm->map says, build the DT, set vCPU 0's entry state */

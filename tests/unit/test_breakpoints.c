@@ -392,6 +392,59 @@ static void test_replant(void)
     bp_table_destroy(&t);
 }
 
+/* brkvm's own breakpoints (--on-panic): planted like gdb's, hidden from gdb's reads, not
+ * counted as gdb's, and they outlive gdb's z0 at the same word and gdb's detach */
+static void test_own(void)
+{
+    struct bp_table t;
+    struct ram r;
+    uint8_t buf[4];
+    uint32_t orig;
+
+    ram_init(&r);
+    bp_table_init(&t);
+    orig = r.w[4];
+    g_assert_cmpint(bp_insert_own(&t, gpa_of(4), word(&r, gpa_of(4)), 1), ==, 0);
+    g_assert_cmphex(r.w[4], ==, A64_BRK0);
+    g_assert_cmpuint(bp_count(&t), ==, 0);
+    g_assert_cmpuint(bp_own_count(&t), ==, 1);
+    g_assert_cmpint(bp_insert_own(&t, gpa_of(5), word(&r, gpa_of(5)), 0), ==, -EINVAL);
+    g_assert_cmpint(bp_insert_own(&t, gpa_of(5) + 2, word(&r, gpa_of(5)), 1), ==, -EINVAL);
+    /* gdb reads the original */
+    memcpy(buf, &r.w[4], 4);
+    g_assert_cmpuint(bp_shadow_read(&t, gpa_of(4), buf, 4), ==, 1);
+    g_assert_cmphex(rd32(buf), ==, orig);
+    /* gdb's z0 where it set nothing is refused; its Z0 + z0 at the word leaves ours */
+    g_assert_cmpint(bp_remove(&t, gpa_of(4), word(&r, gpa_of(4))), ==, -ENOENT);
+    g_assert_cmpint(bp_insert(&t, gpa_of(4), word(&r, gpa_of(4))), ==, 0);
+    g_assert_cmpuint(bp_count(&t), ==, 1);
+    g_assert_cmphex(bp_find(&t, gpa_of(4))->orig, ==, orig);
+    g_assert_cmpint(bp_remove(&t, gpa_of(4), word(&r, gpa_of(4))), ==, 0);
+    g_assert_cmpuint(bp_count(&t), ==, 0);
+    g_assert_cmphex(r.w[4], ==, A64_BRK0);
+    g_assert_nonnull(bp_find(&t, gpa_of(4)));
+    /* gdb detaches: its breakpoints go, ours stays */
+    g_assert_cmpint(bp_insert(&t, gpa_of(4), word(&r, gpa_of(4))), ==, 0);
+    g_assert_cmpint(bp_insert(&t, gpa_of(6), word(&r, gpa_of(6))), ==, 0);
+    g_assert_cmpuint(bp_count(&t), ==, 2);
+    bp_clear(&t, insn_of, &r);
+    g_assert_cmpuint(bp_count(&t), ==, 0);
+    g_assert_cmpuint(bp_own_count(&t), ==, 1);
+    g_assert_cmphex(r.w[4], ==, A64_BRK0);
+    g_assert_cmphex(r.w[6], !=, A64_BRK0);
+    g_assert_null(bp_find(&t, gpa_of(6)));
+    g_assert_cmpuint(bp_find(&t, gpa_of(4))->refs, ==, 0);
+    /* a second tag on the same word; a reload (reset) over it is planted again */
+    g_assert_cmpint(bp_insert_own(&t, gpa_of(4), word(&r, gpa_of(4)), 2), ==, 0);
+    g_assert_cmpuint(bp_own_count(&t), ==, 1);
+    g_assert_cmpuint(bp_find(&t, gpa_of(4))->own, ==, 3);
+    r.w[4] = orig;
+    g_assert_cmpuint(bp_replant(&t, insn_of, &r), ==, 1);
+    g_assert_cmphex(r.w[4], ==, A64_BRK0);
+    g_assert_cmphex(bp_find(&t, gpa_of(4))->orig, ==, orig);
+    bp_table_destroy(&t);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -406,5 +459,6 @@ int main(int argc, char **argv)
     g_test_add_func("/breakpoints/shadow-read-empty", test_shadow_read_empty);
     g_test_add_func("/breakpoints/shadow-read-top", test_shadow_top_of_space);
     g_test_add_func("/breakpoints/shadow-write", test_shadow_write);
+    g_test_add_func("/breakpoints/own", test_own);
     return g_test_run();
 }

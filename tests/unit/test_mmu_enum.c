@@ -210,11 +210,43 @@ static void test_find_image(void)
     g_assert_cmpint(arm64_find_image(&r, kernel_table, IMG, IMG_END, rd, NULL, &va, &size), ==, -EINVAL);
 }
 
+/* the linear map: the non-executable kernel-only mappings of RAM in the lower part of the kernel
+ * half, by the offset covering most bytes */
+static void test_find_linear(void)
+{
+    const uint64_t linear = 0xffff000000000000ULL + 0x40000000; /* VA of RAM (randomized) */
+    const uint64_t kimg = 0xffff800008000000ULL;
+    struct arm64_mmu_regs r = regs();
+    uint64_t va = 0;
+
+    memset(ram, 0, sizeof(ram));
+    next_table = RAM + 0x600000;
+    r.ttbr1 = new_table();
+    g_assert_cmpint(arm64_find_linear_map(&r, 0, RAM, RAM + RAM_SIZE, rd, NULL, &va), ==, -ENOENT);
+    /* the kernel image (upper part) and an executable alias in the lower part: neither counts */
+    map_range(r.ttbr1, kimg, IMG, 0x100000, UXN | RO);
+    map_range(r.ttbr1, 0xffff000000000000ULL + 0x100000, IMG, 0x100000, UXN | RO);
+    g_assert_cmpint(arm64_find_linear_map(&r, 0, RAM, RAM + RAM_SIZE, rd, NULL, &va), ==, -ENOENT);
+    /* RAM from 1 MiB on at the linear offset (its first MiB unmapped), read-only parts too; a
+     * smaller data mapping at another offset loses */
+    map_range(r.ttbr1, linear + 0x100000, RAM + 0x100000, 0x100000, PXN | UXN);
+    map_range(r.ttbr1, linear + 0x200000, RAM + 0x200000, 0x80000, PXN | UXN | RO);
+    map_range(r.ttbr1, 0xffff000000000000ULL + 0x10000000, RAM + 0x300000, 0x10000, PXN | UXN);
+    g_assert_cmpint(arm64_find_linear_map(&r, 0, RAM, RAM + RAM_SIZE, rd, NULL, &va), ==, 0);
+    g_assert_cmphex(va, ==, linear);
+    /* only RAM counts: the same offset outside [start, end) does not */
+    g_assert_cmpint(arm64_find_linear_map(&r, 0, RAM + 0x300000, RAM + 0x400000, rd, NULL, &va), ==, 0);
+    g_assert_cmphex(va, ==, 0xffff000000000000ULL + 0x10000000);
+    r.sctlr = 0;
+    g_assert_cmpint(arm64_find_linear_map(&r, 0, RAM, RAM + RAM_SIZE, rd, NULL, &va), ==, -EINVAL);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/mmu-enum/ranges", test_ranges);
     g_test_add_func("/mmu-enum/limits", test_limits);
     g_test_add_func("/mmu-enum/find-image", test_find_image);
+    g_test_add_func("/mmu-enum/find-linear", test_find_linear);
     return g_test_run();
 }

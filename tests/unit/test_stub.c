@@ -1262,6 +1262,47 @@ static void test_exited(void)
     ctx_free(c);
 }
 
+/* a stop the machine makes itself (the guest kernel panicked): its message first as console
+ * output, then the stop reply with its signal and thread; `?` gives the same stop later */
+static void test_signal_stop(void)
+{
+    struct ctx *c = ctx_new(2);
+    struct gdb_stop st = {.thread = 2, .reason = GDB_STOP_SIGNAL, .signal = 6};
+    char *want = expected_stop(c, 6, 2, false);
+    char *hex = hex_of_str("brkvm: guest panic on vCPU 1: sysrq triggered crash\n");
+    char *o = g_strdup_printf("O%s", hex);
+    size_t len;
+    char *r;
+
+    snprintf(st.msg, sizeof(st.msg), "brkvm: guest panic on vCPU 1: sysrq triggered crash");
+    send_resume(c, "c");
+    gdb_stub_stopped(c->s, &st);
+    r = take_packet(c, &len);
+    g_assert_cmpstr(r, ==, o);
+    g_free(r);
+    r = take_packet(c, &len);
+    g_assert_cmpstr(r, ==, want);
+    g_free(r);
+    g_assert_cmpuint(c->out->len, ==, 0);
+    /* registers now come from the panicking thread, and ? repeats the stop without the text */
+    g_assert_cmpstr(xchg(c, "?"), ==, want);
+    /* no message: only the stop reply */
+    st.msg[0] = 0;
+    st.signal = 11;
+    send_resume(c, "c");
+    gdb_stub_stopped(c->s, &st);
+    g_free(want);
+    want = expected_stop(c, 11, 2, false);
+    r = take_packet(c, &len);
+    g_assert_cmpstr(r, ==, want);
+    g_free(r);
+    g_assert_cmpuint(c->out->len, ==, 0);
+    g_free(want);
+    g_free(hex);
+    g_free(o);
+    ctx_free(c);
+}
+
 static void test_running(void)
 {
     struct ctx *c = ctx_new(2);
@@ -1799,6 +1840,7 @@ int main(int argc, char **argv)
     g_test_add_func("/stub/vCont", test_vcont);
     g_test_add_func("/stub/running", test_running);
     g_test_add_func("/stub/exited", test_exited);
+    g_test_add_func("/stub/signal-stop", test_signal_stop);
     g_test_add_func("/stub/link", test_link);
     g_test_add_func("/stub/detach-kill", test_detach_kill);
     g_test_add_func("/stub/monitor", test_monitor);

@@ -16,11 +16,28 @@ static void test_system_map(void)
 
     g_assert_cmpint(symbols_text_addr((const uint8_t *)map, strlen(map), &t, &why), ==, 0);
     g_assert_cmphex(t, ==, 0xffff800008000000ULL);
+    /* any other symbol by its whole name (a crash dump looks up vmcoreinfo_note) */
+    g_assert_cmpint(symbols_lookup((const uint8_t *)map, strlen(map), "_stext", &t, &why), ==, 0);
+    g_assert_cmphex(t, ==, 0xffff800008010000ULL);
+    g_assert_cmpint(symbols_lookup((const uint8_t *)map, strlen(map), "_tex", &t, &why), ==, -ENOENT);
+    g_assert_cmpint(symbols_lookup((const uint8_t *)map, strlen(map), "vmcoreinfo_note", &t, &why),
+                    ==, -ENOENT);
     /* Debian's stub System.map has no symbols */
     const char *stub = "ffffffffffffffff B The real System.map is in the linux-image-6.1.0-56-arm64-dbg package\n";
     g_assert_cmpint(symbols_text_addr((const uint8_t *)stub, strlen(stub), &t, &why), ==, -ENOENT);
     g_assert_nonnull(why);
     g_assert_cmpint(symbols_text_addr((const uint8_t *)"hello", 5, &t, &why), ==, -ENOEXEC);
+    /* any symbol by name (--on-panic's panic and die), whole names only */
+    const char *full = "ffff800008000000 T _text\n"
+                       "ffff800008234400 T die_kernel_fault\n"
+                       "ffff800008234bb4 T panic\n"
+                       "ffff80000823444c T die\n";
+    g_assert_cmpint(symbols_lookup((const uint8_t *)full, strlen(full), "panic", &t, &why), ==, 0);
+    g_assert_cmphex(t, ==, 0xffff800008234bb4ULL);
+    g_assert_cmpint(symbols_lookup((const uint8_t *)full, strlen(full), "die", &t, &why), ==, 0);
+    g_assert_cmphex(t, ==, 0xffff80000823444cULL);
+    g_assert_cmpint(symbols_lookup((const uint8_t *)full, strlen(full), "pani", &t, &why), ==,
+                    -ENOENT);
 }
 
 static void test_elf(void)
@@ -46,6 +63,10 @@ static void test_elf(void)
     memcpy(buf + 512, sh, sizeof(sh));
     g_assert_cmpint(symbols_text_addr(buf, sizeof(buf), &t, &why), ==, 0);
     g_assert_cmphex(t, ==, 0xffff800008000000ULL);
+    g_assert_cmpint(symbols_lookup(buf, sizeof(buf), "_stext", &t, &why), ==, 0);
+    g_assert_cmphex(t, ==, 0xffff800008010000ULL);
+    g_assert_cmpint(symbols_lookup(buf, sizeof(buf), "_st", &t, &why), ==, -ENOENT);
+    g_assert_cmpint(symbols_lookup(buf, sizeof(buf), "_s", &t, &why), ==, -ENOENT);
     /* a stripped ELF: no symbol table */
     sh[1].sh_type = SHT_PROGBITS;
     memcpy(buf + 512, sh, sizeof(sh));

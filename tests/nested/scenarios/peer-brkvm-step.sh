@@ -4,6 +4,7 @@
 # Passes when the gdb script ran to its end: its PEER-FEATURE lines are the measurements.
 # timeout: 200
 # modes: vhe
+# manual
 # extra-initrd: qemu-peer
 # expect: PEER-TARGET (?P<peer>brkvm)
 # expect: gdb stub listening on

@@ -4,6 +4,7 @@
 # the measurements.
 # console
 # modes: vhe
+# manual
 # timeout: 240
 # extra-initrd: qemu-peer,testkernel
 # expect: PEER-TARGET (?P<peer>qemu)
