@@ -54,8 +54,8 @@ else
 fi
 
 # 1d. scripted breakpoint tests (python/brkvmtest): the README's example and the module's own
-# failure path on a real guest, through brkvm on an arm64 KVM host or the brkvm-x86 launcher;
-# each counts as one test
+# failure paths on a real guest (a wrong expectation, a panic), through brkvm on an arm64 KVM
+# host or the brkvm-x86 launcher; each test function counts as one test
 if [ -f build/kernel/current/vmlinux ] && tests/nested/mkinitramfs.sh >build/logs/brkvmtest.txt 2>&1; then
     PYTHONPATH=python python3 -B -m brkvmtest examples/test_getpid.py tests/python/guest_failures.py \
         --junit build/logs/brkvmtest.xml >>build/logs/brkvmtest.txt 2>&1

@@ -386,11 +386,16 @@ class Guest:
             return None                     # our own interrupt
         if stop.reason == "other":
             return None
-        self.fail(f"unexpected stop while {waiting_for}: {stop.describe()}")
+        # brkvm says why in an `O` packet first (e.g. "brkvm: guest panic on vCPU 1: ...")
+        said = [t.strip() for t in list(self.gdb.transcript)[-8:] if t.startswith("brkvm:")]
+        self.fail(f"unexpected stop while {waiting_for}: {stop.describe()}"
+                  + (f" ({said[-1]})" if said else ""))
 
     def run_until(self, predicate, timeout, what=None, bp=None):
         """resume the guest, count breakpoint hits, and stop resuming once predicate() holds
-        (the guest stays stopped there); fail after `timeout` s, or if the guest ends first"""
+        (checked at every stop and, for conditions such as a console line, while the guest
+        runs: then gdb stops it); the guest stays stopped there.  Fails after `timeout` s, or
+        if the guest ends first."""
         desc = what or "the condition"
         if not self.attached:
             self.fail(f"run_until({desc}): gdb is not attached")
@@ -404,6 +409,9 @@ class Guest:
                 stop = self.gdb.wait_stop(min(0.5, max(deadline - time.monotonic(), 0)))
                 if stop is not None:
                     break
+                if predicate():             # (e.g. a console line): stop the guest there
+                    self._stop_if_running()
+                    return
                 if self.vmm.poll() is not None or self.expired:
                     self.fail(f"the VMM exited (status {self.vmm.returncode}) while waiting "
                               f"for {text()}")

@@ -2,7 +2,8 @@
 examples/test_getpid.py): the example's guest, then a wrong expectation (a 4th getpid() within
 5 s: the program makes only 3, and the guest then idles) must fail in time with the console tail
 in its message, and leave no process behind (the VMM's and gdb's process groups, and anything
-whose command line names the Guest's gdb port, e.g. the launcher's QEMU)."""
+whose command line names the Guest's gdb port, e.g. the launcher's QEMU); and a guest panic
+fails a wait for a hit at once, with brkvm's reason."""
 import os
 import time
 
@@ -51,3 +52,24 @@ def test_wrong_expectation_fails_with_console_tail():
     assert not group_alive(g.gdb.proc.pid), "gdb's process group is still there"
     left = processes_naming(str(g.port))
     assert not left, f"processes left behind: {left}"
+
+
+def test_guest_panic_fails_with_brkvms_reason():
+    # panic: the guest panics on vCPU 1 when "crash" arrives on its console; brkvm stops it for
+    # gdb (--on-panic stop, the default with --gdb): the wait for a hit must fail at once, naming
+    # the panic, not run into its time limit
+    with Guest(kernel=f"{KERNEL}/Image", initrd=INITRD, symbols=f"{KERNEL}/vmlinux",
+               params="console=ttyS0 brkvm.test=panic", cpus=2, timeout=120) as g:
+        bp = g.breakpoint("__arm64_sys_getpid", condition="0")     # never stops
+        g.run_until(lambda: "GUEST-PANIC-READY" in g.console, timeout=60)
+        g.send("crash\n")
+        t0 = time.monotonic()
+        try:
+            bp.expect_hits(1, within=60)
+            raise AssertionError("no failure")
+        except TestFailure as e:
+            msg = str(e)
+        assert time.monotonic() - t0 < 30, msg
+        assert "unexpected stop" in msg and "SIGABRT in panic" in msg, msg
+        assert "guest panic on vCPU 1: sysrq triggered crash" in msg, msg
+        assert "GUEST-PANIC-NOW" in msg.split("console lines:\n", 1)[1], msg
