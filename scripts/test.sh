@@ -53,6 +53,23 @@ else
     tail -20 build/logs/testkernel.txt | sed 's/^/    /'
 fi
 
+# 1d. scripted breakpoint tests (python/brkvmtest): the README's example and the module's own
+# failure paths on a real guest (a wrong expectation, a panic), through brkvm on an arm64 KVM
+# host or the brkvm-x86 launcher; each test function counts as one test
+if [ -f build/kernel/current/vmlinux ] && tests/nested/mkinitramfs.sh >build/logs/brkvmtest.txt 2>&1; then
+    PYTHONPATH=python python3 -B -m brkvmtest examples/test_getpid.py tests/python/guest_failures.py \
+        --junit build/logs/brkvmtest.xml >>build/logs/brkvmtest.txt 2>&1
+fi
+bsum=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' build/logs/brkvmtest.txt | tail -1)
+bpass=${bsum%% passed*}; bfail=${bsum#*, }; bfail=${bfail%% failed}
+if [ -z "$bsum" ]; then bpass=0; bfail=2; fi
+upass=$((upass + bpass)); ufail=$((ufail + bfail))
+if [ "$bfail" = 0 ]; then
+    echo "PASS brkvmtest ($(grep -E '^PASS ' build/logs/brkvmtest.txt | sed 's/^PASS //' | paste -sd ';'))"
+else
+    echo "FAIL brkvmtest ($bsum; log build/logs/brkvmtest.txt):"; tail -40 build/logs/brkvmtest.txt | sed 's/^/    /'
+fi
+
 # 2. nested scenarios
 tests/nested/runner.py --all "$@" | tee build/logs/nested.txt
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' build/logs/nested.txt | tail -1)

@@ -82,7 +82,7 @@ skel "$G"
 install -m 755 "$HERE/guest/init" "$G/init"
 # the guest's test programs (tests/nested/guest/meson.build), next to the brkvm binary
 GPROGS=$(dirname "$BRKVM")/tests/nested/guest
-for prog in brktest diskbench; do
+for prog in brktest diskbench getpid3; do
     if [ -x "$GPROGS/$prog" ]; then
         install -m 755 "$GPROGS/$prog" "$G/bin/$prog"
     else
