@@ -77,20 +77,12 @@ def wait_for(cond, limit):
 class Pty:
     """the launcher on a pseudo-terminal (its stdin and stdout), stderr to a pipe"""
 
-<<<<<<< HEAD
     def __init__(self, args, cwd=None):
-=======
-    def __init__(self, args):
->>>>>>> pytest
         self.master, slave = pty.openpty()
         self.before = termios.tcgetattr(slave)
         self.slave = slave
         self.p = subprocess.Popen([LAUNCHER] + args, stdin=slave, stdout=slave,
-<<<<<<< HEAD
                                   stderr=subprocess.PIPE, start_new_session=True, cwd=cwd)
-=======
-                                  stderr=subprocess.PIPE, start_new_session=True)
->>>>>>> pytest
         self.out = b""
 
     def expect(self, regex, limit):
@@ -160,17 +152,10 @@ def test_disk_in_use(tmp):
           f"rc {r.returncode}\n{r.stderr}")
 
 
-<<<<<<< HEAD
 def test_console_gdb(tmp):
     port = free_port()
     t = Pty(["run", "-k", IMAGE, "-i", INITRD, "-m", "256M", "-c", "2", "-p", PARAMS,
              "--gdb", f"127.0.0.1:{port}"], cwd=tmp)
-=======
-def test_console_gdb():
-    port = free_port()
-    t = Pty(["run", "-k", IMAGE, "-i", INITRD, "-m", "256M", "-c", "2", "-p", PARAMS,
-             "--gdb", f"127.0.0.1:{port}"])
->>>>>>> pytest
     m = t.expect(rb"Type 'exit' to power off", 120)
     check("console: the guest's shell greets on the launcher's terminal", m is not None,
           t.out.decode(errors="replace"))
@@ -181,19 +166,14 @@ def test_console_gdb():
           t.out.decode(errors="replace"))
     g = subprocess.run(["gdb-multiarch", "-nx", "-q", "-batch", "-ex", "set confirm off",
                         "-ex", f"target remote 127.0.0.1:{port}", "-ex", "info registers pc",
-<<<<<<< HEAD
                         "-ex", "x/i $pc", "-ex", "monitor dump-guest-memory core.elf",
                         "-ex", "detach"],
-=======
-                        "-ex", "x/i $pc", "-ex", "detach"],
->>>>>>> pytest
                        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
     out = g.stdout + g.stderr
     check("gdb: on the forwarded port, registers and memory read, detach",
           g.returncode == 0 and re.search(r"^pc\s+0x[0-9a-f]+", out, re.M) and
           re.search(r"=> 0x[0-9a-f]+.*:\s+\S+", out) and "detached]" in out
           and "Remote connection closed" not in out, out)
-<<<<<<< HEAD
     try:
         with open(os.path.join(tmp, "core.elf"), "rb") as f:
             head = f.read(4)
@@ -202,8 +182,6 @@ def test_console_gdb():
         head, size = str(e), 0
     check("monitor dump-guest-memory FILE: the core in the launcher's directory",
           head == b"\x7fELF" and size > (64 << 20), f"{head!r} {size} bytes\n{out}")
-=======
->>>>>>> pytest
     t.send(b"echo again-$((2 * 3))\r")
     m = t.expect(rb"again-6", 30)
     check("console: the guest runs on after gdb detached", m is not None,
@@ -319,11 +297,7 @@ def main():
         test_bad_flag()
         test_busy_port()
         test_disk_in_use(tmp)
-<<<<<<< HEAD
         test_console_gdb(tmp)
-=======
-        test_console_gdb()
->>>>>>> pytest
         test_disk(tmp)
         if os.path.exists(RESET):
             test_reset()
