@@ -487,6 +487,8 @@ static void resume(struct gdb_stub *s, const enum gdb_action *act)
         return;
     }
     s->running = true; /* the reply is the stop reply, later */
+    if (s->interrupt_pending)
+        s->ops->interrupt(s->target);
 }
 
 /* c, C, s, S: [SIG;][ADDR] */
@@ -759,6 +761,8 @@ enum gdb_stub_status gdb_stub_input(struct gdb_stub *s, const uint8_t *buf, size
         case GDB_RX_INTERRUPT:
             if (s->running)
                 s->ops->interrupt(s->target);
+            else
+                s->interrupt_pending = true;
             break;
         case GDB_RX_BAD_CHECKSUM:
             if (!s->noack)
@@ -788,6 +792,8 @@ void gdb_stub_stopped(struct gdb_stub *s, const struct gdb_stop *stop)
     if (!s->running)
         return;
     s->running = false;
+    if (stop->reason == GDB_STOP_INTERRUPT)
+        s->interrupt_pending = false;
     /* gdb takes the thread of a stop reply as the stub's current thread (remote.c
      * record_currthread) and sends no Hg for it: registers must now come from that thread */
     s->g_thread = stop->thread;

@@ -18,6 +18,11 @@ struct gdb_stub {
     struct gdb_rx rx;
     bool noack;
     bool running;
+    /* a Ctrl-C (0x03) that came while the guest was stopped (e.g. in the moment between a
+     * breakpoint's stop reply and gdb's automatic resume): kept, and the guest is interrupted
+     * again at every resume until a stop is reported as the interrupt -- as gdbserver, whose
+     * SIGINT stays pending in the stopped process until it runs */
+    bool interrupt_pending;
     bool phys;
     int g_thread; /* Hg: thread for register/memory access; 0 = the stopped one */
     int c_thread; /* Hc: thread for c/s; -1 or 0 = all */

@@ -1310,13 +1310,10 @@ static void test_running(void)
     size_t len;
     char *r;
 
-    /* stopped: '?' tells where, 0x03 is ignored */
+    /* stopped: '?' tells where */
     want = expected_stop(c, 5, 1, false);
     g_assert_cmpstr(xchg(c, "?"), ==, want);
     g_free(want);
-    input(c, "\x03", 1);
-    g_assert_cmpint(c->f.interrupts, ==, 0);
-    g_assert_cmpuint(c->out->len, ==, 0);
 
     send_resume(c, "c");
     /* while running: other packets get E16 and do not reach the target */
@@ -1379,6 +1376,30 @@ static void test_running(void)
         g_assert_cmpint(c->f.interrupts, ==, 2);
     }
     stop_and_check(c, 1, GDB_STOP_INTERRUPT);
+    ctx_free(c);
+}
+
+/* A Ctrl-C that arrives while the guest is stopped (gdb sent it before it read a breakpoint's
+ * stop reply, then auto-resumes) is kept: every resume interrupts the guest again until a stop
+ * is reported as the interrupt, so gdb gets its SIGINT stop and the press is not lost. */
+static void test_interrupt_while_stopped(void)
+{
+    struct ctx *c = ctx_new(2);
+
+    input(c, "\x03", 1);
+    g_assert_cmpint(c->f.interrupts, ==, 0); /* nothing to interrupt yet, no reply */
+    g_assert_cmpuint(c->out->len, ==, 0);
+    /* gdb steps over its breakpoint first: the step may finish before the interrupt lands */
+    send_resume(c, "vCont;s:1");
+    g_assert_cmpint(c->f.interrupts, ==, 1);
+    stop_and_check(c, 1, GDB_STOP_STEP);
+    /* still pending: the continue that follows is interrupted too, and that stop ends it */
+    send_resume(c, "vCont;c");
+    g_assert_cmpint(c->f.interrupts, ==, 2);
+    stop_and_check(c, 1, GDB_STOP_INTERRUPT);
+    send_resume(c, "c");
+    g_assert_cmpint(c->f.interrupts, ==, 2); /* consumed: this run is not interrupted */
+    stop_and_check(c, 2, GDB_STOP_SWBREAK);
     ctx_free(c);
 }
 
@@ -1839,6 +1860,7 @@ int main(int argc, char **argv)
     g_test_add_func("/stub/c-s", test_cont_step);
     g_test_add_func("/stub/vCont", test_vcont);
     g_test_add_func("/stub/running", test_running);
+    g_test_add_func("/stub/interrupt-while-stopped", test_interrupt_while_stopped);
     g_test_add_func("/stub/exited", test_exited);
     g_test_add_func("/stub/signal-stop", test_signal_stop);
     g_test_add_func("/stub/link", test_link);

@@ -265,7 +265,7 @@ health("binary garbage")
 # 10. 0x03 while stopped
 c.send(b"\x03")
 ev = c.events(0.5)
-check(ev == [], f"0x03 while the guest is stopped: no reply ({ev})")
+check(ev == [], f"0x03 while the guest is stopped: no reply now ({ev})")
 c.send(b"\x03\x03\x03")
 c.events(0.5)
 health("0x03 while stopped")
@@ -356,7 +356,17 @@ r = c.cmd("Z0,80080002,4")
 check(r == "E22", f"no-ack mode: Z0 misaligned -> {r!r}")
 health("no-ack mode")
 
-# finally: the guest runs to completion
+# the 0x03 sent while the guest was stopped (10.) was kept, as gdbserver keeps a SIGINT pending:
+# the next continue stops at once with SIGINT (a Ctrl-C that raced a stop reply is not lost)
+c.send(frame("c"))
+ev = c.events(2.0)
+stops = [e[1] for e in ev if isinstance(e, tuple)]
+check(len(stops) == 1 and stops[0].startswith("T02"),
+      f"the 0x03 kept from while stopped: the next continue stops with SIGINT ({ev})")
+r = c.cmd("?")
+check(bool(r and r.startswith("T02")), f"? after it: the SIGINT stop ({r!r})")
+
+# finally: the guest runs to completion (the kept interrupt was used up: it runs on)
 c.send(frame("c"))
 try:
     ev = c.events(15.0)
