@@ -4,6 +4,7 @@
 #   fuzz_stub   GDB packets into the stub over a fake target      (tests/fuzz/corpus)
 #   fuzz_virtq  a hostile guest's virtqueues against the devices  (tests/fuzz/corpus-virtq)
 #   fuzz_p9     9P2000.L messages into the 9p server, with escape checks (tests/fuzz/corpus/p9)
+#   fuzz_agent_expr  agent-expression bytecode and "X<len>,<hex>" conditions (tests/fuzz/corpus-ax)
 # New inputs go to build/fuzz/corpus-NAME, crashes to build/fuzz/artifacts.  Prints one line per
 # target with its executions; exits non-zero on a crash (or if a target cannot build).
 # Replay a reproducer:  build/fuzz/NAME FILE   (or build/native/tests/fuzz/NAME_replay FILE)
@@ -27,6 +28,7 @@ TARGETS=(
     "fuzz_stub|tests/fuzz/fuzz_stub.c gdbstub/packet.c gdbstub/stub.c gdbstub/lldb.c gdbstub/target_xml.c|tests/fuzz/corpus|-max_len=16384 -dict=tests/fuzz/gdb.dict"
     "fuzz_p9|tests/fuzz/fuzz_p9.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus/p9|-max_len=8192"
     "fuzz_virtq|tests/fuzz/fuzz_virtq.c devices/virtio/virtqueue.c devices/virtio/mmio.c devices/virtio/blk.c devices/virtio/rng.c devices/virtio/console.c devices/virtio/9p.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus-virtq|-max_len=70000"
+    "fuzz_agent_expr|tests/fuzz/fuzz_agent_expr.c gdbstub/agent_expr.c|tests/fuzz/corpus-ax|-max_len=4096"
 )
 share=$(( SECS / ${#TARGETS[@]} ))
 [ "$share" -ge 1 ] || share=1
