@@ -1,5 +1,6 @@
-/* stub.c - the GDB remote protocol engine: acks and retransmission, the packet table and each
- * packet's handler, stop replies.  Reaches the machine only through struct gdb_target_ops. */
+/* stub.c - the GDB remote protocol engine: acks and retransmission, replies, stop replies, the
+ * packet table and the dispatcher (the handlers: stub_query.c, stub_data.c, stub_run.c).
+ * Reaches the machine only through struct gdb_target_ops. */
 #define G_LOG_DOMAIN "gdb"
 #include "stub_internal.h"
 
@@ -9,11 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-/* E codes gdb shows: 14 = EFAULT ("Cannot access memory"), 22 = EINVAL, 16 = EBUSY */
-#define E_FAULT "E14"
-#define E_INVAL "E22"
-#define E_BUSY "E16"
 
 /* ---- replies ---- */
 
@@ -69,7 +65,7 @@ void send_reply(struct gdb_stub *s)
 
 /* ---- threads ---- */
 
-static int nr_threads(struct gdb_stub *s)
+int nr_threads(struct gdb_stub *s)
 {
     return s->ops->nr_threads(s->target);
 }
@@ -81,7 +77,7 @@ int cur_thread(struct gdb_stub *s)
 }
 
 /* parse a thread id: hex number, -1 (all) or 0 (any); returns -2 on error */
-static int parse_tid(const char **p)
+int parse_tid(const char **p)
 {
     uint64_t v;
 
@@ -96,7 +92,7 @@ static int parse_tid(const char **p)
     return (int)v;
 }
 
-static bool valid_thread(struct gdb_stub *s, int t)
+bool valid_thread(struct gdb_stub *s, int t)
 {
     return t >= 1 && t <= nr_threads(s);
 }
@@ -114,7 +110,7 @@ static void append_reg(struct gdb_stub *s, int thread, int regno)
     reply_str(s, ";");
 }
 
-static void build_stop_reply(struct gdb_stub *s, const struct gdb_stop *st)
+void build_stop_reply(struct gdb_stub *s, const struct gdb_stop *st)
 {
     int sig = st->reason == GDB_STOP_INTERRUPT ? 2 /* SIGINT */
               : st->reason == GDB_STOP_SIGNAL && st->signal > 0 && st->signal < 256
@@ -139,488 +135,8 @@ static void build_stop_reply(struct gdb_stub *s, const struct gdb_stop *st)
 
 /* ---- handlers ---- */
 
-static void h_query_halt(struct gdb_stub *s, const char *arg, size_t len)
-{
-    build_stop_reply(s, &s->last_stop);
-}
-
-static void h_supported(struct gdb_stub *s, const char *arg, size_t len)
-{
-    reply_fmt(s, "PacketSize=%x;qXfer:features:read+;swbreak+;%sQStartNoAckMode+;"
-                 "vContSupported+", GDB_PACKET_SIZE, s->ops->insert_hw ? "hwbreak+;" : "");
-}
-
-static void h_noack(struct gdb_stub *s, const char *arg, size_t len)
-{
-    reply_str(s, "OK");
-    send_reply(s);
-    s->noack = true; /* from the next packet on */
-}
-
-static void h_xfer_features(struct gdb_stub *s, const char *arg, size_t len)
-{
-    /* arg: ANNEX:OFFSET,LENGTH */
-    const char *colon = strchr(arg, ':'), *p;
-    uint64_t off, n;
-    char annex[64];
-    const char *xml;
-    size_t total;
-
-    if (!colon || (size_t)(colon - arg) >= sizeof(annex)) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    memcpy(annex, arg, colon - arg);
-    annex[colon - arg] = 0;
-    p = colon + 1;
-    if (gdb_hex_u64(&p, &off) || *p++ != ',' || gdb_hex_u64(&p, &n) || *p) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    xml = gdb_target_xml_features(annex, s->ops->features ? s->ops->features(s->target) : 0,
-                                  stub_sve_vq(s));
-    if (!xml) {
-        reply_str(s, "E00"); /* no such annex */
-        return;
-    }
-    total = strlen(xml);
-    if (off >= total) {
-        reply_str(s, "l");
-        return;
-    }
-    if (n > GDB_PACKET_SIZE - 16)
-        n = GDB_PACKET_SIZE - 16;
-    if (n >= total - off) {
-        reply_str(s, "l");
-        reply_bytes(s, xml + off, total - off);
-    } else {
-        reply_str(s, "m");
-        reply_bytes(s, xml + off, n);
-    }
-}
-
-/* qOffsets: gdb relocates the symbol file by the kernel's KASLR slide */
-static void h_offsets(struct gdb_stub *s, const char *arg, size_t len)
-{
-    uint64_t slide;
-
-    if (s->ops->offsets && s->ops->offsets(s->target, &slide) == 0)
-        reply_fmt(s, "Text=%llx;Data=%llx;Bss=%llx", (unsigned long long)slide,
-                  (unsigned long long)slide, (unsigned long long)slide);
-}
-
-static void h_attached(struct gdb_stub *s, const char *arg, size_t len)
-{
-    reply_str(s, "1"); /* we attached to a running machine: 'k' is needed to end it */
-}
-
-static void h_current_thread(struct gdb_stub *s, const char *arg, size_t len)
-{
-    reply_fmt(s, "QC%x", cur_thread(s));
-}
-
-static void h_thread_first(struct gdb_stub *s, const char *arg, size_t len)
-{
-    reply_str(s, "m");
-    for (int t = 1; t <= nr_threads(s); t++)
-        reply_fmt(s, t == 1 ? "%x" : ",%x", t);
-}
-
-static void h_thread_next(struct gdb_stub *s, const char *arg, size_t len)
-{
-    reply_str(s, "l");
-}
-
-static void h_thread_extra(struct gdb_stub *s, const char *arg, size_t len)
-{
-    const char *p = arg;
-    int t = parse_tid(&p);
-    char text[32];
-
-    if (!valid_thread(s, t) || *p) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    snprintf(text, sizeof(text), "vCPU %d", t - 1);
-    reply_hex(s, (const uint8_t *)text, strlen(text));
-}
-
-static void h_empty(struct gdb_stub *s, const char *arg, size_t len)
-{
-}
-
-static void h_ok(struct gdb_stub *s, const char *arg, size_t len)
-{
-    reply_str(s, "OK");
-}
-
-static void h_set_thread(struct gdb_stub *s, const char *arg, size_t len)
-{
-    char op = arg[0];
-    const char *p = arg + 1;
-    int t;
-
-    if (op != 'g' && op != 'c') {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    t = parse_tid(&p);
-    if (t == -2 || *p || (t > 0 && !valid_thread(s, t))) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    if (op == 'g')
-        s->g_thread = t > 0 ? t : 0;
-    else
-        s->c_thread = t;
-    reply_str(s, "OK");
-}
-
-static void h_thread_alive(struct gdb_stub *s, const char *arg, size_t len)
-{
-    const char *p = arg;
-    int t = parse_tid(&p);
-
-    reply_str(s, valid_thread(s, t) && !*p ? "OK" : E_INVAL);
-}
-
-static void h_read_regs(struct gdb_stub *s, const char *arg, size_t len)
-{
-    uint8_t buf[GDB_REG_MAX_SIZE];
-    int t = cur_thread(s);
-
-    for (int r = 0; r < GDB_NUM_REGS; r++) {
-        if (s->ops->read_reg(s->target, t, r, buf)) {
-            s->reply_len = 0;
-            reply_str(s, E_FAULT);
-            return;
-        }
-        reply_hex(s, buf, stub_reg_size(s, r));
-    }
-}
-
-/* G: the registers in order; a packet that stops at a register boundary writes those given
- * (as QEMU and gdbserver do).  The whole packet is checked before anything is written. */
-static void h_write_regs(struct gdb_stub *s, const char *arg, size_t len)
-{
-    uint8_t *regs = g_malloc(GDB_NUM_REGS * GDB_REG_MAX_SIZE); /* regs[n * MAX]: register n */
-    size_t off = 0;
-    int n = 0, t = cur_thread(s);
-
-    for (; n < GDB_NUM_REGS && off < len; n++) {
-        unsigned sz = stub_reg_size(s, n);
-        if (len - off < 2 * sz ||
-            gdb_hex_decode(arg + off, 2 * sz, regs + n * GDB_REG_MAX_SIZE, sz) < 0) {
-            reply_str(s, E_INVAL);
-            goto out;
-        }
-        off += 2 * sz;
-    }
-    if (off != len) {
-        reply_str(s, E_INVAL);
-        goto out;
-    }
-    for (int r = 0; r < n; r++) {
-        if (s->ops->write_reg(s->target, t, r, regs + r * GDB_REG_MAX_SIZE)) {
-            reply_str(s, E_FAULT);
-            goto out;
-        }
-    }
-    reply_str(s, "OK");
-out:
-    g_free(regs);
-}
-
-static void h_read_reg(struct gdb_stub *s, const char *arg, size_t len)
-{
-    const char *p = arg;
-    uint64_t r;
-    uint8_t buf[GDB_REG_MAX_SIZE];
-
-    if (gdb_hex_u64(&p, &r) || *p) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    if (r >= GDB_NUM_ALL_SVE_REGS || !stub_reg_size(s, (int)r)) {
-        reply_str(s, "E45"); /* no such register: gdb treats it as unavailable */
-        return;
-    }
-    if (s->ops->read_reg(s->target, cur_thread(s), (int)r, buf)) {
-        reply_str(s, E_FAULT);
-        return;
-    }
-    reply_hex(s, buf, stub_reg_size(s, (int)r));
-}
-
-static void h_write_reg(struct gdb_stub *s, const char *arg, size_t len)
-{
-    const char *p = arg;
-    uint64_t r;
-    uint8_t buf[GDB_REG_MAX_SIZE];
-    unsigned sz;
-
-    if (gdb_hex_u64(&p, &r) || *p++ != '=' || r >= GDB_NUM_ALL_SVE_REGS) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    sz = stub_reg_size(s, (int)r);
-    if (!sz || strlen(p) != 2 * sz || gdb_hex_decode(p, 2 * sz, buf, sz) < 0) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    reply_str(s, s->ops->write_reg(s->target, cur_thread(s), (int)r, buf) ? E_FAULT : "OK");
-}
-
-/* "ADDR,LEN" then end or the given separator; returns pointer after it or NULL */
-static const char *parse_addr_len(const char *p, uint64_t *addr, uint64_t *n, char sep)
-{
-    if (gdb_hex_u64(&p, addr) || *p++ != ',' || gdb_hex_u64(&p, n))
-        return NULL;
-    if (sep) {
-        if (*p != sep)
-            return NULL;
-        return p + 1;
-    }
-    return *p ? NULL : p;
-}
-
-static void h_read_mem(struct gdb_stub *s, const char *arg, size_t len)
-{
-    uint8_t *buf = s->membuf;
-    uint64_t addr, n;
-    long got;
-
-    if (!parse_addr_len(arg, &addr, &n, 0)) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    if (n > MEM_CHUNK)
-        n = MEM_CHUNK; /* a shorter reply is allowed; gdb asks again for the rest */
-    if (n == 0)
-        return; /* empty reply body is "" : zero bytes read */
-    got = s->ops->read_mem(s->target, cur_thread(s), addr, buf, n, s->phys);
-    if (got <= 0) {
-        reply_str(s, E_FAULT);
-        return;
-    }
-    reply_hex(s, buf, (size_t)got);
-}
-
-static void write_mem(struct gdb_stub *s, uint64_t addr, const uint8_t *data, uint64_t n)
-{
-    long done;
-
-    if (n == 0) {
-        reply_str(s, "OK");
-        return;
-    }
-    done = s->ops->write_mem(s->target, cur_thread(s), addr, data, n, s->phys);
-    reply_str(s, done == (long)n ? "OK" : E_FAULT);
-}
-
-static void h_write_mem_hex(struct gdb_stub *s, const char *arg, size_t len)
-{
-    uint8_t *buf = s->membuf;
-    uint64_t addr, n;
-    const char *data = parse_addr_len(arg, &addr, &n, ':');
-
-    if (!data || n > sizeof(s->membuf) || strlen(data) != 2 * n ||
-        gdb_hex_decode(data, 2 * n, buf, sizeof(s->membuf)) < 0) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    write_mem(s, addr, buf, n);
-}
-
-static void h_write_mem_bin(struct gdb_stub *s, const char *arg, size_t len)
-{
-    uint64_t addr, n;
-    const char *data = parse_addr_len(arg, &addr, &n, ':');
-
-    /* the payload is binary: its length comes from the packet, not from strlen */
-    if (!data || (size_t)(data - arg) + n != len) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    write_mem(s, addr, (const uint8_t *)data, n);
-}
-
-static void h_breakpoint(struct gdb_stub *s, const char *arg, size_t len)
-{
-    /* arg: TYPE,ADDR,KIND (after 'Z' or 'z'; arg[-1] tells which) */
-    bool insert = arg[-1] == 'Z';
-    const char *p = arg + 1;
-    uint64_t addr, kind;
-    int r;
-
-    if (arg[0] < '0' || arg[0] > '4' || (arg[0] != '0' && !s->ops->insert_hw))
-        return; /* an unsupported kind: the empty reply */
-    if (*p++ != ',' || gdb_hex_u64(&p, &addr) || *p++ != ',' || gdb_hex_u64(&p, &kind) ||
-        (*p && *p != ';')) {
-        reply_str(s, E_INVAL);
-        return;
-    }
-    if (arg[0] != '0') { /* Z1: kind is the instruction size; Z2-Z4: the watched length */
-        int type = arg[0] - '0';
-        if (type == 1 && kind != 4) {
-            reply_str(s, E_INVAL);
-            return;
-        }
-        r = insert ? s->ops->insert_hw(s->target, type, addr, kind)
-                   : s->ops->remove_hw(s->target, type, addr, kind);
-        reply_str(s, r == 0 ? "OK" : r == -ENOSPC ? "E28" : r == -EFAULT ? E_FAULT : E_INVAL);
-        return;
-    }
-    if (kind != 4 || (addr & 3)) {
-        reply_str(s, E_INVAL); /* A64 instructions: 4 bytes, aligned */
-        return;
-    }
-    r = insert ? s->ops->insert_sw_bp(s->target, cur_thread(s), addr, s->phys)
-               : s->ops->remove_sw_bp(s->target, cur_thread(s), addr, s->phys);
-    reply_str(s, r == 0 ? "OK" : r == -EFAULT ? E_FAULT : E_INVAL);
-}
-
-static void resume(struct gdb_stub *s, const enum gdb_action *act)
-{
-    if (s->ops->resume(s->target, act)) {
-        reply_str(s, E_FAULT);
-        return;
-    }
-    s->running = true; /* the reply is the stop reply, later */
-    if (s->interrupt_pending)
-        s->ops->interrupt(s->target);
-}
-
-/* c, C, s, S: [SIG;][ADDR] */
-static void h_cont_step(struct gdb_stub *s, const char *arg, size_t len)
-{
-    bool step = arg[-1] == 's' || arg[-1] == 'S';
-    bool has_sig = arg[-1] == 'C' || arg[-1] == 'S';
-    const char *p = arg;
-    uint64_t v, addr;
-    int n = nr_threads(s);
-    int t = s->c_thread > 0 ? s->c_thread : cur_thread(s);
-    enum gdb_action *act;
-
-    if (has_sig) { /* signals cannot be delivered to a VM: accepted and ignored */
-        if (gdb_hex_u64(&p, &v)) {
-            reply_str(s, E_INVAL);
-            return;
-        }
-        if (*p == ';')
-            p++;
-    }
-    if (*p) {
-        uint8_t pc[8];
-        if (gdb_hex_u64(&p, &addr) || *p) {
-            reply_str(s, E_INVAL);
-            return;
-        }
-        for (int i = 0; i < 8; i++)
-            pc[i] = (uint8_t)(addr >> (8 * i));
-        if (s->ops->write_reg(s->target, t, GDB_REG_PC, pc)) {
-            reply_str(s, E_FAULT);
-            return;
-        }
-    }
-    act = g_new(enum gdb_action, n);
-    for (int i = 0; i < n; i++)
-        act[i] = step ? GDB_ACT_STOP : GDB_ACT_CONT; /* a step leaves the others stopped */
-    if (step)
-        act[t - 1] = GDB_ACT_STEP;
-    resume(s, act);
-    g_free(act);
-}
-
-static void h_vcont_query(struct gdb_stub *s, const char *arg, size_t len)
-{
-    reply_str(s, "vCont;c;C;s;S");
-}
-
-/* vCont;ACTION[:TID];...  the leftmost action naming a thread wins; one without TID is the
- * default for the threads no other action names */
-static void h_vcont(struct gdb_stub *s, const char *arg, size_t len)
-{
-    int n = nr_threads(s);
-    enum gdb_action *act = g_new(enum gdb_action, n);
-    bool *set = g_new0(bool, n);
-    const char *p = arg;
-    bool any = false;
-
-    for (int i = 0; i < n; i++)
-        act[i] = GDB_ACT_STOP;
-    while (*p == ';') {
-        enum gdb_action a;
-        uint64_t sig;
-        int t = -1;
-        p++;
-        switch (*p++) {
-        case 'c': a = GDB_ACT_CONT; break;
-        case 's': a = GDB_ACT_STEP; break;
-        case 'C':
-        case 'S':
-            a = p[-1] == 'C' ? GDB_ACT_CONT : GDB_ACT_STEP;
-            if (gdb_hex_u64(&p, &sig))
-                goto bad;
-            break;
-        default: goto bad;
-        }
-        if (*p == ':') {
-            p++;
-            t = parse_tid(&p);
-            if (t == 0)
-                t = -1;
-            if (t == -2 || (t > 0 && !valid_thread(s, t)))
-                goto bad;
-        }
-        if (*p && *p != ';')
-            goto bad;
-        for (int i = 0; i < n; i++) {
-            if ((t == -1 || t == i + 1) && !set[i]) {
-                act[i] = a;
-                set[i] = true;
-                any = true;
-            }
-        }
-    }
-    if (*p || !any)
-        goto bad;
-    resume(s, act);
-    g_free(act);
-    g_free(set);
-    return;
-bad:
-    reply_str(s, E_INVAL);
-    g_free(act);
-    g_free(set);
-}
-
-static void h_detach(struct gdb_stub *s, const char *arg, size_t len)
-{
-    reply_str(s, "OK");
-    send_reply(s);
-    s->ops->detach(s->target);
-    s->status = GDB_STUB_DETACHED;
-}
-
-static void h_kill(struct gdb_stub *s, const char *arg, size_t len)
-{
-    s->ops->kill(s->target);
-    s->status = GDB_STUB_KILLED; /* no reply: gdb closes the connection */
-}
-
-static void h_phys_mode(struct gdb_stub *s, const char *arg, size_t len)
-{
-    if (!strcmp(arg, "1") || !strcmp(arg, "0")) {
-        s->phys = arg[0] == '1';
-        reply_str(s, "OK");
-    } else {
-        reply_str(s, E_INVAL);
-    }
-}
-
 /* send text as console output ('O' packets) while a command runs */
-static void send_output(struct gdb_stub *s, const char *text)
+void send_output(struct gdb_stub *s, const char *text)
 {
     size_t n = strlen(text);
 
@@ -632,42 +148,6 @@ static void send_output(struct gdb_stub *s, const char *text)
         send_reply(s);
         off += chunk;
     }
-}
-
-static void h_monitor(struct gdb_stub *s, const char *arg, size_t len)
-{
-    size_t n = strlen(arg);
-    char *cmd = g_malloc(n / 2 + 1);
-    GString *out = g_string_new(NULL);
-    long got = gdb_hex_decode(arg, n, (uint8_t *)cmd, n / 2);
-    int r;
-
-    if (got < 0) {
-        reply_str(s, E_INVAL);
-        goto out;
-    }
-    cmd[got] = 0;
-    if (!strcmp(cmd, "phys on") || !strcmp(cmd, "phys off")) {
-        s->phys = !strcmp(cmd, "phys on");
-        g_string_append_printf(out, "addresses are guest-%s\n", s->phys ? "physical" : "virtual");
-        r = 0;
-    } else if (!strcmp(cmd, "help")) {
-        g_string_append(out, "brkvm monitor commands:\n"
-                             "  help             this text\n"
-                             "  phys on|off      addresses from gdb are guest-physical / -virtual\n");
-        r = s->ops->monitor ? s->ops->monitor(s->target, cur_thread(s), cmd, out) : 0;
-        r = 0;
-    } else {
-        r = s->ops->monitor ? s->ops->monitor(s->target, cur_thread(s), cmd, out) : -ENOENT;
-    }
-    if (r == -ENOENT)
-        g_string_append_printf(out, "unknown monitor command '%s': try 'monitor help'\n", cmd);
-    if (out->len)
-        send_output(s, out->str);
-    reply_str(s, "OK");
-out:
-    g_string_free(out, TRUE);
-    g_free(cmd);
 }
 
 /* Longest prefixes first where one is the prefix of another. */

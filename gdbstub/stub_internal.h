@@ -67,4 +67,49 @@ static inline unsigned stub_reg_size(const struct gdb_stub *s, int regno)
 extern const struct gdb_cmd lldb_commands[];
 extern const size_t lldb_commands_len;
 
+/* E codes gdb shows: 14 = EFAULT ("Cannot access memory"), 22 = EINVAL, 16 = EBUSY */
+#define E_FAULT "E14"
+#define E_INVAL "E22"
+#define E_BUSY "E16"
+
+/* threads (gdb's thread N is vCPU N-1) */
+int nr_threads(struct gdb_stub *s);
+int parse_tid(const char **p);
+bool valid_thread(struct gdb_stub *s, int t);
+/* the T stop reply for st, as the current reply */
+void build_stop_reply(struct gdb_stub *s, const struct gdb_stop *st);
+/* an O packet (console output gdb prints), sent now */
+void send_output(struct gdb_stub *s, const char *text);
+
+/* the packet handlers, by family: arg is the packet after its table prefix */
+void h_query_halt(struct gdb_stub *s, const char *arg, size_t len);
+void h_supported(struct gdb_stub *s, const char *arg, size_t len);
+void h_noack(struct gdb_stub *s, const char *arg, size_t len);
+void h_xfer_features(struct gdb_stub *s, const char *arg, size_t len);
+void h_offsets(struct gdb_stub *s, const char *arg, size_t len);
+void h_attached(struct gdb_stub *s, const char *arg, size_t len);
+void h_current_thread(struct gdb_stub *s, const char *arg, size_t len);
+void h_thread_first(struct gdb_stub *s, const char *arg, size_t len);
+void h_thread_next(struct gdb_stub *s, const char *arg, size_t len);
+void h_thread_extra(struct gdb_stub *s, const char *arg, size_t len);
+void h_empty(struct gdb_stub *s, const char *arg, size_t len);
+void h_ok(struct gdb_stub *s, const char *arg, size_t len);
+void h_phys_mode(struct gdb_stub *s, const char *arg, size_t len);
+void h_monitor(struct gdb_stub *s, const char *arg, size_t len);
+void h_read_regs(struct gdb_stub *s, const char *arg, size_t len);
+void h_write_regs(struct gdb_stub *s, const char *arg, size_t len);
+void h_read_reg(struct gdb_stub *s, const char *arg, size_t len);
+void h_write_reg(struct gdb_stub *s, const char *arg, size_t len);
+void h_read_mem(struct gdb_stub *s, const char *arg, size_t len);
+void h_write_mem_hex(struct gdb_stub *s, const char *arg, size_t len);
+void h_write_mem_bin(struct gdb_stub *s, const char *arg, size_t len);
+void h_set_thread(struct gdb_stub *s, const char *arg, size_t len);
+void h_thread_alive(struct gdb_stub *s, const char *arg, size_t len);
+void h_breakpoint(struct gdb_stub *s, const char *arg, size_t len);
+void h_cont_step(struct gdb_stub *s, const char *arg, size_t len);
+void h_vcont_query(struct gdb_stub *s, const char *arg, size_t len);
+void h_vcont(struct gdb_stub *s, const char *arg, size_t len);
+void h_detach(struct gdb_stub *s, const char *arg, size_t len);
+void h_kill(struct gdb_stub *s, const char *arg, size_t len);
+
 #endif

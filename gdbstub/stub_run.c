@@ -1,0 +1,204 @@
+/* stub_run.c - the GDB stub's run control and breakpoint handlers: H T Z z c C s S vCont D k.
+ * The packet table and the dispatcher are in stub.c. */
+#define G_LOG_DOMAIN "gdb"
+#include "stub_internal.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void h_set_thread(struct gdb_stub *s, const char *arg, size_t len)
+{
+    char op = arg[0];
+    const char *p = arg + 1;
+    int t;
+
+    if (op != 'g' && op != 'c') {
+        reply_str(s, E_INVAL);
+        return;
+    }
+    t = parse_tid(&p);
+    if (t == -2 || *p || (t > 0 && !valid_thread(s, t))) {
+        reply_str(s, E_INVAL);
+        return;
+    }
+    if (op == 'g')
+        s->g_thread = t > 0 ? t : 0;
+    else
+        s->c_thread = t;
+    reply_str(s, "OK");
+}
+
+void h_thread_alive(struct gdb_stub *s, const char *arg, size_t len)
+{
+    const char *p = arg;
+    int t = parse_tid(&p);
+
+    reply_str(s, valid_thread(s, t) && !*p ? "OK" : E_INVAL);
+}
+
+void h_breakpoint(struct gdb_stub *s, const char *arg, size_t len)
+{
+    /* arg: TYPE,ADDR,KIND (after 'Z' or 'z'; arg[-1] tells which) */
+    bool insert = arg[-1] == 'Z';
+    const char *p = arg + 1;
+    uint64_t addr, kind;
+    int r;
+
+    if (arg[0] < '0' || arg[0] > '4' || (arg[0] != '0' && !s->ops->insert_hw))
+        return; /* an unsupported kind: the empty reply */
+    if (*p++ != ',' || gdb_hex_u64(&p, &addr) || *p++ != ',' || gdb_hex_u64(&p, &kind) ||
+        (*p && *p != ';')) {
+        reply_str(s, E_INVAL);
+        return;
+    }
+    if (arg[0] != '0') { /* Z1: kind is the instruction size; Z2-Z4: the watched length */
+        int type = arg[0] - '0';
+        if (type == 1 && kind != 4) {
+            reply_str(s, E_INVAL);
+            return;
+        }
+        r = insert ? s->ops->insert_hw(s->target, type, addr, kind)
+                   : s->ops->remove_hw(s->target, type, addr, kind);
+        reply_str(s, r == 0 ? "OK" : r == -ENOSPC ? "E28" : r == -EFAULT ? E_FAULT : E_INVAL);
+        return;
+    }
+    if (kind != 4 || (addr & 3)) {
+        reply_str(s, E_INVAL); /* A64 instructions: 4 bytes, aligned */
+        return;
+    }
+    r = insert ? s->ops->insert_sw_bp(s->target, cur_thread(s), addr, s->phys)
+               : s->ops->remove_sw_bp(s->target, cur_thread(s), addr, s->phys);
+    reply_str(s, r == 0 ? "OK" : r == -EFAULT ? E_FAULT : E_INVAL);
+}
+
+static void resume(struct gdb_stub *s, const enum gdb_action *act)
+{
+    if (s->ops->resume(s->target, act)) {
+        reply_str(s, E_FAULT);
+        return;
+    }
+    s->running = true; /* the reply is the stop reply, later */
+    if (s->interrupt_pending)
+        s->ops->interrupt(s->target);
+}
+
+/* c, C, s, S: [SIG;][ADDR] */
+void h_cont_step(struct gdb_stub *s, const char *arg, size_t len)
+{
+    bool step = arg[-1] == 's' || arg[-1] == 'S';
+    bool has_sig = arg[-1] == 'C' || arg[-1] == 'S';
+    const char *p = arg;
+    uint64_t v, addr;
+    int n = nr_threads(s);
+    int t = s->c_thread > 0 ? s->c_thread : cur_thread(s);
+    enum gdb_action *act;
+
+    if (has_sig) { /* signals cannot be delivered to a VM: accepted and ignored */
+        if (gdb_hex_u64(&p, &v)) {
+            reply_str(s, E_INVAL);
+            return;
+        }
+        if (*p == ';')
+            p++;
+    }
+    if (*p) {
+        uint8_t pc[8];
+        if (gdb_hex_u64(&p, &addr) || *p) {
+            reply_str(s, E_INVAL);
+            return;
+        }
+        for (int i = 0; i < 8; i++)
+            pc[i] = (uint8_t)(addr >> (8 * i));
+        if (s->ops->write_reg(s->target, t, GDB_REG_PC, pc)) {
+            reply_str(s, E_FAULT);
+            return;
+        }
+    }
+    act = g_new(enum gdb_action, n);
+    for (int i = 0; i < n; i++)
+        act[i] = step ? GDB_ACT_STOP : GDB_ACT_CONT; /* a step leaves the others stopped */
+    if (step)
+        act[t - 1] = GDB_ACT_STEP;
+    resume(s, act);
+    g_free(act);
+}
+
+void h_vcont_query(struct gdb_stub *s, const char *arg, size_t len)
+{
+    reply_str(s, "vCont;c;C;s;S");
+}
+
+/* vCont;ACTION[:TID];...  the leftmost action naming a thread wins; one without TID is the
+ * default for the threads no other action names */
+void h_vcont(struct gdb_stub *s, const char *arg, size_t len)
+{
+    int n = nr_threads(s);
+    enum gdb_action *act = g_new(enum gdb_action, n);
+    bool *set = g_new0(bool, n);
+    const char *p = arg;
+    bool any = false;
+
+    for (int i = 0; i < n; i++)
+        act[i] = GDB_ACT_STOP;
+    while (*p == ';') {
+        enum gdb_action a;
+        uint64_t sig;
+        int t = -1;
+        p++;
+        switch (*p++) {
+        case 'c': a = GDB_ACT_CONT; break;
+        case 's': a = GDB_ACT_STEP; break;
+        case 'C':
+        case 'S':
+            a = p[-1] == 'C' ? GDB_ACT_CONT : GDB_ACT_STEP;
+            if (gdb_hex_u64(&p, &sig))
+                goto bad;
+            break;
+        default: goto bad;
+        }
+        if (*p == ':') {
+            p++;
+            t = parse_tid(&p);
+            if (t == 0)
+                t = -1;
+            if (t == -2 || (t > 0 && !valid_thread(s, t)))
+                goto bad;
+        }
+        if (*p && *p != ';')
+            goto bad;
+        for (int i = 0; i < n; i++) {
+            if ((t == -1 || t == i + 1) && !set[i]) {
+                act[i] = a;
+                set[i] = true;
+                any = true;
+            }
+        }
+    }
+    if (*p || !any)
+        goto bad;
+    resume(s, act);
+    g_free(act);
+    g_free(set);
+    return;
+bad:
+    reply_str(s, E_INVAL);
+    g_free(act);
+    g_free(set);
+}
+
+void h_detach(struct gdb_stub *s, const char *arg, size_t len)
+{
+    reply_str(s, "OK");
+    send_reply(s);
+    s->ops->detach(s->target);
+    s->status = GDB_STUB_DETACHED;
+}
+
+void h_kill(struct gdb_stub *s, const char *arg, size_t len)
+{
+    s->ops->kill(s->target);
+    s->status = GDB_STUB_KILLED; /* no reply: gdb closes the connection */
+}
