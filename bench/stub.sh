@@ -4,7 +4,8 @@
 # two VMMs on the same bare-metal guest (forever: main() calls work() in a tight loop, work()
 # increments `counter`; QEMU runs its virt-machine build), the same host gdb-multiarch client,
 # and prints a table of medians of the 3 windows of each VMM:
-#   1  `break work if counter == -1` (never true, evaluated by gdb): hits/s
+#   1  `break work if counter == -1` (never true, evaluated by gdb; the window ends through a
+#      `|| $stub_bench_over()` clause, a gdb Python function): hits/s
 #   3  plain breakpoint, each hit reported and continued: hits/s
 #   5  `dump binary memory` of the 64 MiB of guest RAM (both VMMs -m 64M): MB/s
 #   and the packets gdb sends per hit in rows 1 and 3 (`set debug remote 1`, 20 hits, untimed)
