@@ -23,7 +23,7 @@
 # gdb: stub_bench.py
 . /scenarios/lib.sh
 . /qemu/lib.sh
-RUN_LIMIT=230               # the gdb script's limit is 240 s; it ends the VMM with `kill`
+RUN_LIMIT=180               # a session takes ~1 min; gdb ends the VMM with `kill` (its limit: 240 s)
 n=0
 for vmm in brkvm qemu qemu brkvm brkvm qemu; do
     n=$((n + 1))
