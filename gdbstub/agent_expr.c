@@ -3,6 +3,7 @@
  * Expressions": a stack of 64-bit values, operands big-endian in the bytecode, goto targets
  * absolute offsets into the code, the result the top of the stack at `end`. */
 #include <brkvm/agent_expr.h>
+#include <brkvm/gdb_packet.h>
 
 #include <errno.h>
 #include <stdbool.h>
@@ -401,17 +402,6 @@ void ax_result_format(const struct ax_result *r, char *buf, size_t size)
     }
 }
 
-static int ax_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int ax_parse_cond(const char *s, size_t n, uint8_t *code, size_t cap, size_t *len,
                   const char **end)
 {
@@ -422,10 +412,10 @@ int ax_parse_cond(const char *s, size_t n, uint8_t *code, size_t cap, size_t *le
     if (i >= n || s[i] != 'X')
         return -EINVAL;
     i++;
-    for (; i < n && ax_hexval(s[i]) >= 0; i++, digits++) {
+    for (; i < n && gdb_hex_digit((uint8_t)s[i]) >= 0; i++, digits++) {
         if (want > (SIZE_MAX >> 5)) /* keeps 2 * want + the shift below from overflowing */
             return -EINVAL;
-        want = want << 4 | (size_t)ax_hexval(s[i]);
+        want = want << 4 | (size_t)gdb_hex_digit((uint8_t)s[i]);
     }
     if (!digits || want == 0 || i >= n || s[i] != ',')
         return -EINVAL;
@@ -437,12 +427,8 @@ int ax_parse_cond(const char *s, size_t n, uint8_t *code, size_t cap, size_t *le
         return -EINVAL;
     if (want > cap)
         return -ENOSPC;
-    for (size_t k = 0; k < want; k++) {
-        int hi = ax_hexval(s[i + 2 * k]), lo = ax_hexval(s[i + 2 * k + 1]);
-        if (hi < 0 || lo < 0)
-            return -EINVAL;
-        code[k] = (uint8_t)(hi << 4 | lo);
-    }
+    if (gdb_hex_decode(s + i, 2 * want, code, cap) < 0)
+        return -EINVAL;
     *len = want;
     if (end)
         *end = s + i + 2 * want;

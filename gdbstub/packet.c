@@ -6,7 +6,7 @@
 
 enum { RX_IDLE, RX_DATA, RX_ESC, RX_RLE, RX_CSUM1, RX_CSUM2 };
 
-static int hexval(uint8_t c)
+int gdb_hex_digit(uint8_t c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -87,14 +87,14 @@ enum gdb_rx_event gdb_rx_feed(struct gdb_rx *rx, uint8_t c)
             put(rx, rx->buf[rx->len - 1]);
         return GDB_RX_NONE;
     case RX_CSUM1:
-        v = hexval(c);
+        v = gdb_hex_digit(c);
         rx->bad_csum = v < 0;
         rx->want = (uint8_t)((v < 0 ? 0 : v) << 4);
         rx->state = RX_CSUM2;
         return GDB_RX_NONE;
     case RX_CSUM2:
         rx->state = RX_IDLE;
-        v = hexval(c);
+        v = gdb_hex_digit(c);
         if (v < 0 || rx->bad_csum || (uint8_t)(rx->want | v) != rx->sum) {
             rx->len = 0;
             rx->buf[0] = 0;
@@ -196,7 +196,7 @@ long gdb_hex_decode(const char *in, size_t nchars, uint8_t *out, size_t cap)
     if (nchars & 1 || nchars / 2 > cap)
         return -1;
     for (size_t i = 0; i < nchars / 2; i++) {
-        int hi = hexval((uint8_t)in[2 * i]), lo = hexval((uint8_t)in[2 * i + 1]);
+        int hi = gdb_hex_digit((uint8_t)in[2 * i]), lo = gdb_hex_digit((uint8_t)in[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -210,7 +210,7 @@ int gdb_hex_u64(const char **p, uint64_t *out)
     uint64_t v = 0;
     int d, n = 0;
 
-    while ((d = hexval((uint8_t)*s)) >= 0) {
+    while ((d = gdb_hex_digit((uint8_t)*s)) >= 0) {
         if (v >> 60)
             return -1;
         v = v << 4 | (uint64_t)d;

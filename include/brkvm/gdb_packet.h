@@ -44,6 +44,8 @@ enum gdb_rx_event gdb_rx_feed(struct gdb_rx *rx, uint8_t byte);
 size_t gdb_packet_encode(const uint8_t *payload, size_t len, uint8_t *out, size_t cap, bool rle);
 
 /* Hex helpers.  gdb_hex_decode returns the bytes written or -1 on a non-hex digit / odd length. */
+/* the value of one hex digit (either case), -1 for anything else */
+int gdb_hex_digit(uint8_t c);
 void gdb_hex_encode(const uint8_t *in, size_t n, char *out); /* writes 2n chars, no NUL */
 long gdb_hex_decode(const char *in, size_t nchars, uint8_t *out, size_t cap);
 /* Parse a hex number at *p (at least one digit), advance *p; 0 or -1 (none / overflow). */
