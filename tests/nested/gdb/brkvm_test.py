@@ -30,6 +30,14 @@ def run(cmd):
     return out
 
 
+def monitor_quit():
+    """end brkvm with `monitor quit` (the connection drops as it exits: gdb may report that)"""
+    try:
+        run("monitor quit")
+    except gdb.error as e:
+        log(f"monitor quit: {e}")
+
+
 def guest_elf(path):
     """path, or its GUEST_VARIANT (counter.elf -> counter-virt.elf)"""
     if GUEST_VARIANT and path.endswith(".elf") and not path.endswith(f"-{GUEST_VARIANT}.elf"):

@@ -5,17 +5,13 @@ import os
 import sys
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
-from brkvm_test import check, connect, done, log, run  # noqa: E402
+from brkvm_test import check, connect, done, monitor_quit, run  # noqa: E402
 
-import gdb  # noqa: E402
 
 connect()
 out = run("monitor dump-guest-memory /tmp/y.core")
 check(out.startswith("/tmp/y.core: ELF core of 1 vCPU, 16 MiB RAM at 0x80000000;"),
       "a core of the one vCPU and 16 MiB, no linear map or kernel image (MMU off)")
 check("no VMCOREINFO: brkvm was started without --symbols" in out, "the answer says why no VMCOREINFO")
-try:
-    run("monitor quit")
-except gdb.error as e:
-    log(f"monitor quit: {e}")
+monitor_quit()
 done()

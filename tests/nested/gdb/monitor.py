@@ -5,7 +5,7 @@ import re
 import sys
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
-from brkvm_test import check, connect, done, log, pc, reg, run, sym_addr  # noqa: E402
+from brkvm_test import check, connect, done, log, monitor_quit, pc, reg, run, sym_addr  # noqa: E402
 
 import gdb  # noqa: E402
 
@@ -68,8 +68,5 @@ check("hits 2" in out, "the breakpoint survived the reset (hit again)")
 
 out = run("monitor frobnicate")
 check("unknown monitor command" in out, "unknown monitor command reported")
-try:
-    run("monitor quit")
-except gdb.error as e:
-    log(f"monitor quit: {e}")
+monitor_quit()
 done()
