@@ -85,11 +85,18 @@ void stop_with_event(struct vm *vm, int thread, enum gdb_stop_reason why)
 /* lock held: wait until every vCPU is paused (or the VM ends); false on timeout/exit */
 bool wait_all_paused(struct vm *vm)
 {
+    return wait_paused(vm, 0);
+}
+
+/* lock held: wait until all but `running` vCPUs (the caller's own, for a vCPU thread) are
+ * paused and no device thread is busy; false on timeout/exit */
+bool wait_paused(struct vm *vm, unsigned running)
+{
     struct timespec until;
 
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += PAUSE_WAIT_SECONDS;
-    while (vm->dbg.npaused < vm->nr_vcpus || vm->dbg.dev_busy) {
+    while (vm->dbg.npaused + running < vm->nr_vcpus || vm->dbg.dev_busy) {
         if (vm_exiting(vm))
             return false;
         if (pthread_cond_timedwait(&vm->dbg.cond, &vm->dbg.lock, &until) == ETIMEDOUT) {

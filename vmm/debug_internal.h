@@ -43,6 +43,7 @@
 void notify_stub(struct vm *vm);           /* wake the stub thread: a stop is ready */
 void request_pause_all(struct vm *vm);     /* every running vCPU to its pause point */
 bool wait_all_paused(struct vm *vm);       /* false on timeout or VM exit */
+bool wait_paused(struct vm *vm, unsigned running); /* all but `running` vCPUs */
 void unpause(struct vm *vm, struct vcpu *v, enum gdb_action a);
 void stop_with_event(struct vm *vm, int thread, enum gdb_stop_reason why); /* first wins */
 void freeze_time(struct vm *vm);           /* all paused: hold the guest's virtual counter */

@@ -16,7 +16,6 @@
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define ENTRY_WORDS 8 /* how far into a function brkvm looks for its word */
 #define GDB_SIGABRT 6
@@ -89,21 +88,6 @@ static void read_guest_str(struct vcpu *v, uint64_t va, char *out, size_t cap)
     panic_msg_clean(out, cap, buf, n);
 }
 
-/* lock held: every vCPU but v paused and no device thread busy; false on timeout/exit */
-static bool wait_others_paused(struct vm *vm)
-{
-    struct timespec until;
-
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += PAUSE_WAIT_SECONDS;
-    while (vm->dbg.npaused + 1 < vm->nr_vcpus || vm->dbg.dev_busy) {
-        if (vm_exiting(vm) ||
-            pthread_cond_timedwait(&vm->dbg.cond, &vm->dbg.lock, &until) == ETIMEDOUT)
-            return false;
-    }
-    return true;
-}
-
 /* stop: every vCPU held; an attached gdb gets the stop (its message first), else the stop waits
  * for the next gdb to attach.  The panic stop wins over any other stop not yet taken. */
 static void act_stop(struct vm *vm, struct vcpu *v, bool oops, const char *what)
@@ -140,7 +124,7 @@ static void act_dump(struct vm *vm, struct vcpu *v, const char *kind, const char
     first = !vm->panic.dumping;
     vm->panic.dumping = true;
     request_pause_all(vm); /* this vCPU too: it pauses when it returns, if it ever does */
-    ok = first && wait_others_paused(vm);
+    ok = first && wait_paused(vm, 1); /* all but this vCPU */
     pthread_mutex_unlock(&vm->dbg.lock);
     if (!first)
         return;
