@@ -101,6 +101,7 @@ cp "$OUT/guest-initramfs.cpio" "$H/guest/initramfs.cpio"
 cp "$HERE"/scenarios/*.sh "$H/scenarios/"
 cp "$OUT"/modules/*.ko "$H/modules/"
 [ -x "$GPROGS/gdbping" ] && install -m 755 "$GPROGS/gdbping" "$H/bin/gdbping"
+[ -x "$GPROGS/vmmtime" ] && install -m 755 "$GPROGS/vmmtime" "$H/bin/vmmtime"
 if [ -f "$BRKVM" ]; then
     install -m 755 "$BRKVM" "$H/bin/brkvm"
     file -b "$BRKVM" | grep -q 'statically linked' ||

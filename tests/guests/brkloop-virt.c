@@ -1,0 +1,2 @@
+/* brkloop-virt.c - brkloop.c for QEMU's virt machine (the UART comes from lib-virt.S) */
+#include "brkloop.c"
