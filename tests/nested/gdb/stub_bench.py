@@ -80,7 +80,7 @@ def mark(name):
             pass
 
 
-MARKS = {"forever": ["m1", "m2", "m3", "m4"], "brk": ["m1", "m2"], "steptimer": []}
+MARKS = {"forever": ["m1", "m2", "m3", "m4"], "brk": ["m1", "m2", "m3", "m4"], "steptimer": []}
 MARKS_DONE = set()
 
 
@@ -332,24 +332,25 @@ def part_forever():
 
 
 def part_brk():
-    """row 6: the guest's own brk with gdb attached (a breakpoint on never_called, not hit)"""
+    """row 6: the guest's own brk with gdb attached (a breakpoint on never_called, not hit),
+    two windows, each between two exit samples"""
     run("set var run_seconds = 0")
     run("break never_called")
 
-    def window():
+    def window(m1, m2):
         b0, t0 = int(gdb.parse_and_eval("brk_count")), time.monotonic()
-        mark("m1")
+        mark(m1)
         t = interrupt_after(WINDOW)
         try:
             gdb.execute("continue", to_string=True)
         finally:
             t.cancel()
         el, b1 = time.monotonic() - t0, int(gdb.parse_and_eval("brk_count"))
-        mark("m2")
-        events("brk-gdb", "m1", "m2", b1 - b0)
+        mark(m2)
+        events("brk-gdb", m1, m2, b1 - b0)
         log(f"  brk-gdb: {b1 - b0} guest brks in {el:.2f} s, stopped at {pc():#x}")
         return (b1 - b0) / el if b1 > b0 else None
-    return measure([("brk-gdb", window)])
+    return measure([("brk-gdb", lambda: window("m1", "m2")), ("brk-gdb", lambda: window("m3", "m4"))])
 
 
 def part_steptimer():
@@ -415,7 +416,7 @@ try:
     got = {"forever": part_forever, "brk": part_brk, "steptimer": part_steptimer}[PART]()
     check(got > 0 or PEER != "brkvm", f"{PEER} gave {got} figures")
     try:
-        gdb.execute("kill", to_string=True)
+        run("kill")
     except gdb.error as e:
         log(f"  kill: {e}")
 finally:
