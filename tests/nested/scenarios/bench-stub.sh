@@ -6,7 +6,7 @@
 #   sessions 9-10: the peertimer guest: row 7 with the timer interrupt pending (part steptimer)
 #   then without gdb, in this shell: row 6 with no debugger (brkloop's own count over 3 s of its
 #   virtual time), row 8 (vmmtime: the VMM's start to firstbyte's first UART byte, 3 each; to
-#   Linux's /init, Debian's kernel + the test initramfs, 256M, 1 and 4 vCPUs) and row 9 (at /init:
+#   Linux's /init, Debian's kernel + the test initramfs, 256M, 1 and 4 vCPUs, 2 of each) and row 9 (at /init:
 #   the VMM's RSS minus the guest RAM mapping's Rss, from /proc/PID/status and smaps)
 # KVM exits: a hist trigger on kvm:kvm_exit and kvm:kvm_userspace_exit (tracefs) counts every
 # exit in the test host; they are sampled around the shell's runs, and for the gdb sessions when
@@ -262,7 +262,7 @@ for vmm in brkvm qemu qemu brkvm brkvm qemu; do
 done
 
 # rows 8 and 9: VMM start -> Linux's /init (GUEST-INIT), and the memory beyond guest RAM there
-for spec in brkvm:1 qemu:1 qemu:4 brkvm:4; do
+for spec in brkvm:1 qemu:1 qemu:4 brkvm:4 brkvm:1 qemu:1 qemu:4 brkvm:4; do
     vmm=${spec%:*} c=${spec#*:}
     e0=$(kvm_exits)
     case $vmm in
