@@ -1,4 +1,5 @@
 /* breakpoints.c - gdb's software breakpoints (and brkvm's own) keyed by guest-physical address */
+#include <brkvm/bp_agent.h>
 #include <brkvm/breakpoints.h>
 
 #include <errno.h>
@@ -16,9 +17,16 @@ static gboolean gpa_equal(gconstpointer a, gconstpointer b)
     return *(const uint64_t *)a == *(const uint64_t *)b;
 }
 
+static void bp_free(gpointer p)
+{
+    struct sw_bp *bp = p;
+    bp_agent_free(bp->agent);
+    g_free(bp);
+}
+
 void bp_table_init(struct bp_table *t)
 {
-    t->map = g_hash_table_new_full(gpa_hash, gpa_equal, NULL, g_free);
+    t->map = g_hash_table_new_full(gpa_hash, gpa_equal, NULL, bp_free);
     t->ngdb = t->nown = 0;
 }
 
@@ -32,6 +40,19 @@ void bp_table_destroy(struct bp_table *t)
 struct sw_bp *bp_find(struct bp_table *t, uint64_t gpa)
 {
     return g_hash_table_lookup(t->map, &gpa);
+}
+
+int bp_set_agent(struct bp_table *t, uint64_t gpa, struct bp_agent *a)
+{
+    struct sw_bp *bp = bp_find(t, gpa);
+
+    if (!bp || !bp->gdb) {
+        bp_agent_free(a);
+        return -ENOENT;
+    }
+    bp_agent_free(bp->agent);
+    bp->agent = a;
+    return 0;
 }
 
 unsigned bp_count(const struct bp_table *t)
@@ -86,8 +107,9 @@ int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn)
     if (gpa & 3)
         return -EINVAL;
     if (bp) {
-        if (!bp->refs++)
+        if (!bp->gdb)
             t->ngdb++;
+        bp->gdb = true;
         /* the guest may have rewritten the word since: guard the new instruction */
         if (*insn != A64_BRK0) {
             bp->orig = *insn;
@@ -96,7 +118,7 @@ int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn)
         return 0;
     }
     bp = bp_new(t, gpa, insn);
-    bp->refs = 1;
+    bp->gdb = true;
     t->ngdb++;
     return 0;
 }
@@ -105,10 +127,11 @@ int bp_remove(struct bp_table *t, uint64_t gpa, uint32_t *insn)
 {
     struct sw_bp *bp = bp_find(t, gpa);
 
-    if (!bp || !bp->refs)
+    if (!bp || !bp->gdb)
         return -ENOENT;
-    if (--bp->refs)
-        return 0;
+    bp->gdb = false;
+    bp_agent_free(bp->agent);
+    bp->agent = NULL;
     t->ngdb--;
     if (bp->own) /* brkvm still needs it */
         return 0;
@@ -145,7 +168,9 @@ void bp_clear(struct bp_table *t, uint32_t *(*insn_of)(void *opaque, uint64_t gp
         struct sw_bp *bp = v;
         uint32_t *insn = insn_of(opaque, bp->gpa);
         if (bp->own) { /* brkvm's own: stays planted */
-            bp->refs = 0;
+            bp->gdb = false;
+            bp_agent_free(bp->agent);
+            bp->agent = NULL;
             bp->va = 0;
             continue;
         }

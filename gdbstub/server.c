@@ -117,6 +117,17 @@ static void drain(int efd)
     }
 }
 
+/* the target's console text (agent dprintf) to gdb, before the stop it may precede */
+static void send_target_output(struct gdb_server *srv, struct gdb_stub *stub)
+{
+    char text[2048];
+
+    if (!srv->ops->take_output)
+        return;
+    while (srv->ops->take_output(srv->target, text, sizeof(text)))
+        gdb_stub_output(stub, text);
+}
+
 /* serve one connected client; returns false when the VMM should end (gdb's 'k') */
 static bool serve(struct gdb_server *srv, int fd)
 {
@@ -158,6 +169,7 @@ static bool serve(struct gdb_server *srv, int fd)
         if (p[1].revents & POLLIN) {
             struct gdb_stop st;
             drain(srv->stop_efd);
+            send_target_output(srv, stub);
             if (srv->ops->take_stop(srv->target, &st))
                 gdb_stub_stopped(stub, &st);
         }

@@ -288,6 +288,12 @@ void gdb_stub_stopped(struct gdb_stub *s, const struct gdb_stop *stop)
     send_reply(s);
 }
 
+void gdb_stub_output(struct gdb_stub *s, const char *text)
+{
+    if (s->running) /* gdb shows O packets only while it waits for a stop reply */
+        send_output(s, text);
+}
+
 void gdb_stub_exited(struct gdb_stub *s, int code)
 {
     /* only a gdb waiting for its continue to end expects a stop reply; 'W' ends its session

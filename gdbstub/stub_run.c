@@ -3,6 +3,8 @@
 #define G_LOG_DOMAIN "gdb"
 #include "stub_internal.h"
 
+#include <brkvm/agent_expr.h>
+
 #include <errno.h>
 #include <glib.h>
 #include <stdio.h>
@@ -39,39 +41,75 @@ void h_thread_alive(struct gdb_stub *s, const char *arg, size_t len)
     reply_str(s, valid_thread(s, t) && !*p ? "OK" : E_INVAL);
 }
 
+/* The ";X<len>,<bytecode>" conditions after a Z packet's KIND (p at the first ';' or the end)
+ * into a, their bytecode in buf[0..cap).  0, or -EINVAL for anything else or too much. */
+static int parse_bp_agent(const char *p, const char *end, struct gdb_bp_agent *a, uint8_t *buf,
+                          size_t cap)
+{
+    size_t used = 0, len;
+
+    memset(a, 0, sizeof(*a));
+    while (p < end) {
+        if (p[0] != ';' || p + 1 >= end || p[1] != 'X' || a->ncond == GDB_BP_CODES_MAX)
+            return -EINVAL;
+        if (ax_parse_cond(p, (size_t)(end - p), buf + used, MIN(cap - used, AX_CODE_MAX), &len,
+                          &p))
+            return -EINVAL;
+        a->cond[a->ncond++] = (struct gdb_bp_code){buf + used, len};
+        used += len;
+    }
+    return 0;
+}
+
 void h_breakpoint(struct gdb_stub *s, const char *arg, size_t len)
 {
-    /* arg: TYPE,ADDR,KIND (after 'Z' or 'z'; arg[-1] tells which) */
+    /* arg: TYPE,ADDR,KIND[;X<len>,<bytecode>]... (after 'Z' or 'z'; arg[-1] tells which) */
     bool insert = arg[-1] == 'Z';
     const char *p = arg + 1;
     uint64_t addr, kind;
+    struct gdb_bp_agent agent;
+    int type = arg[0] - '0';
     int r;
 
-    if (arg[0] < '0' || arg[0] > '4' || (arg[0] != '0' && !s->ops->insert_hw))
+    if (type < 0 || type > 4 || (type != 0 && !s->ops->insert_hw))
         return; /* an unsupported kind: the empty reply */
     if (*p++ != ',' || gdb_hex_u64(&p, &addr) || *p++ != ',' || gdb_hex_u64(&p, &kind) ||
         (*p && *p != ';')) {
         reply_str(s, E_INVAL);
         return;
     }
-    if (arg[0] != '0') { /* Z1: kind is the instruction size; Z2-Z4: the watched length */
-        int type = arg[0] - '0';
+    /* conditions: only on Z0/Z1 inserts, and only when offered */
+    if (*p && (!insert || type > 1 || !s->ops->set_bp_agent ||
+               parse_bp_agent(p, arg + len, &agent, s->membuf, sizeof(s->membuf)))) {
+        reply_str(s, E_INVAL);
+        return;
+    }
+    if (!*p)
+        memset(&agent, 0, sizeof(agent));
+    if (type != 0) { /* Z1: kind is the instruction size; Z2-Z4: the watched length */
         if (type == 1 && kind != 4) {
             reply_str(s, E_INVAL);
             return;
         }
         r = insert ? s->ops->insert_hw(s->target, type, addr, kind)
                    : s->ops->remove_hw(s->target, type, addr, kind);
-        reply_str(s, r == 0 ? "OK" : r == -ENOSPC ? "E28" : r == -EFAULT ? E_FAULT : E_INVAL);
-        return;
-    }
-    if (kind != 4 || (addr & 3)) {
+    } else if (kind != 4 || (addr & 3)) {
         reply_str(s, E_INVAL); /* A64 instructions: 4 bytes, aligned */
         return;
+    } else {
+        r = insert ? s->ops->insert_sw_bp(s->target, cur_thread(s), addr, s->phys)
+                   : s->ops->remove_sw_bp(s->target, cur_thread(s), addr, s->phys);
     }
-    r = insert ? s->ops->insert_sw_bp(s->target, cur_thread(s), addr, s->phys)
-               : s->ops->remove_sw_bp(s->target, cur_thread(s), addr, s->phys);
-    reply_str(s, r == 0 ? "OK" : r == -EFAULT ? E_FAULT : E_INVAL);
+    /* every insert sets the conditions anew (none: none), as gdb re-sends Z to change them */
+    if (r == 0 && insert && type <= 1 && s->ops->set_bp_agent &&
+        (r = s->ops->set_bp_agent(s->target, type, cur_thread(s), addr, s->phys, &agent))) {
+        /* refused: gdb takes it as not inserted, so it is not */
+        if (type == 1)
+            s->ops->remove_hw(s->target, type, addr, kind);
+        else
+            s->ops->remove_sw_bp(s->target, cur_thread(s), addr, s->phys);
+    }
+    reply_str(s, r == 0 ? "OK" : r == -ENOSPC ? "E28" : r == -EFAULT ? E_FAULT : E_INVAL);
 }
 
 static void resume(struct gdb_stub *s, const enum gdb_action *act)

@@ -14,6 +14,7 @@
 #include <brkvm/arm64_exception.h>
 #include <brkvm/arm64_kimage.h>
 #include <brkvm/arm64_mmu.h>
+#include <brkvm/bp_agent.h>
 #include <brkvm/panic.h>
 
 #include <errno.h>
@@ -82,6 +83,24 @@ void stop_with_event(struct vm *vm, int thread, enum gdb_stop_reason why)
         notify_stub(vm);
 }
 
+/* lock held: v hit one of gdb's breakpoints or watchpoints at pc: the stop event, or, when
+ * another event already waits for gdb (two vCPUs hit at once), kept pending on v and reported
+ * at the next resume that lets v run, as gdbserver does: a hit is never lost */
+void hit_event(struct vm *vm, struct vcpu *v, struct gdb_stop st, uint64_t pc)
+{
+    if (!vm->dbg.have_stop) {
+        vm->dbg.have_stop = true;
+        vm->dbg.stop = st;
+    } else if (!v->dbg.pending) {
+        v->dbg.pending = true;
+        v->dbg.pending_stop = st;
+        v->dbg.pending_pc = pc;
+    }
+    request_pause_all(vm);
+    if (vm->dbg.npaused == vm->nr_vcpus)
+        notify_stub(vm);
+}
+
 /* lock held: wait until every vCPU is paused (or the VM ends); false on timeout/exit */
 bool wait_all_paused(struct vm *vm)
 {
@@ -129,7 +148,7 @@ static bool debug_needed(struct vcpu *v)
                                 arm64_hwdebug_active(&vm->dbg.hw));
 }
 
-static void apply_guest_debug(struct vcpu *v)
+void apply_guest_debug(struct vcpu *v)
 {
     struct kvm_guest_debug gd = {0};
 
@@ -161,7 +180,7 @@ void debug_apply_all(struct vm *vm)
 
 /* Before a single step: mask IRQ and FIQ so a pending interrupt is not what gets stepped into
  * (QEMU's stub steps into the timer handler); remember PSTATE to put DAIF back afterwards. */
-static void step_begin(struct vcpu *v)
+void step_begin(struct vcpu *v)
 {
     uint64_t pstate, pc, gpa;
     struct vm *vm = v->vm;
@@ -189,7 +208,7 @@ static void step_begin(struct vcpu *v)
 
 /* After a single step: give the guest back its own I/F bits, wherever our mask ended up
  * (arm64_step_unmask decides: PSTATE, SPSR_EL1 after an exception, Xt of an MRS DAIF). */
-static void step_end(struct vcpu *v)
+void step_end(struct vcpu *v)
 {
     struct arm64_step_after a = {0};
     unsigned fix;
@@ -211,12 +230,30 @@ static void step_end(struct vcpu *v)
         vcpu_set_reg(v, REG_X(rt), a.xt);
 }
 
+/* v pauses before the step it began ran (a kick came first): the guest's interrupt mask back,
+ * as the next step (if any) begins anew */
+static void step_abandon(struct vcpu *v)
+{
+    uint64_t pstate;
+
+    if (!v->dbg.step_masked)
+        return;
+    v->dbg.step_masked = false;
+    if (!vcpu_get_reg(v, REG_PSTATE, &pstate))
+        vcpu_set_reg(v, REG_PSTATE, (pstate & ~DAIF_MASK_FOR_STEP) |
+                                        (v->dbg.step_pstate & DAIF_MASK_FOR_STEP));
+}
+
 /* The step of v is over (a step exit, or an exception we injected ended it): report it, or
  * hand v back to the stub thread waiting in step_over. */
 static void step_done(struct vcpu *v)
 {
     struct vm *vm = v->vm;
 
+    if (v->dbg.solo_step) { /* past a breakpoint whose hit is not reported */
+        debug_cond_step_done(v);
+        return;
+    }
     pthread_mutex_lock(&vm->dbg.lock);
     if (v->dbg.step_internal)
         v->dbg.want_pause = true; /* back to the stub, which waits for this */
@@ -233,11 +270,17 @@ bool debug_pause_point(struct vcpu *v)
 
     if (!vm->dbg.enabled)
         return false;
+    if (v->dbg.solo_step) {
+        /* stepping past a breakpoint (debug_cond.c): a pause waits until the step is over */
+        __atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+        return false;
+    }
     pthread_mutex_lock(&vm->dbg.lock);
     pause = v->dbg.want_pause;
     pthread_mutex_unlock(&vm->dbg.lock);
     if (!pause)
         return false;
+    step_abandon(v);
 
     /* let KVM finish an MMIO access (and advance PC) before anyone reads registers */
     __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
@@ -465,12 +508,20 @@ static int reinject(struct vcpu *v, uint32_t esr, bool has_far, uint64_t far)
     return 0;
 }
 
+/* the stop of v at gdb's breakpoint bp: a swbreak where gdb set it, else a plain SIGTRAP */
+static struct gdb_stop sw_stop(struct vcpu *v, const struct sw_bp *bp, uint64_t pc)
+{
+    return (struct gdb_stop){.thread = (int)v->id + 1,
+                             .reason = pc == bp->va ? GDB_STOP_SWBREAK : GDB_STOP_TRAP};
+}
+
 static void handle_brk(struct vcpu *v, uint32_t esr)
 {
     struct vm *vm = v->vm;
     uint64_t pc, gpa;
     bool ours = false;
     unsigned own = 0;
+    struct sw_bp *cond = NULL;
 
     if (!vcpu_get_reg(v, REG_PC, &pc) && vm_debug_translate(v, pc, &gpa) == 0) {
         uint32_t *insn = vm_gpa_to_hva(vm, gpa, 4);
@@ -478,12 +529,21 @@ static void handle_brk(struct vcpu *v, uint32_t esr)
         struct sw_bp *bp = bp_find(&vm->dbg.bps, gpa);
         if (bp && insn && *insn == A64_BRK0 && arm64_esr_brk_imm(esr) == 0) {
             ours = true;
-            bp->hits++;
             own = bp->own; /* brkvm's own (a panic) wins over gdb's at the same word */
-            if (!own)
-                stop_with_event(vm, (int)v->id + 1,
-                                pc == bp->va ? GDB_STOP_SWBREAK : GDB_STOP_TRAP);
+            v->dbg.brk_hit = true; /* to be stepped past when it runs on (t_resume) */
+            v->dbg.brk_hit_pc = pc;
+            if (!own && bp->agent && v->dbg.act != GDB_ACT_STEP)
+                cond = bp; /* its conditions decide, outside the lock */
+            else
+                bp->hits++;
+            if (!own && !cond)
+                hit_event(vm, v, sw_stop(v, bp, pc), pc);
         }
+        pthread_mutex_unlock(&vm->dbg.lock);
+    }
+    if (cond && debug_cond_sw_hit(v, cond, pc)) {
+        pthread_mutex_lock(&vm->dbg.lock);
+        hit_event(vm, v, sw_stop(v, cond, pc), pc);
         pthread_mutex_unlock(&vm->dbg.lock);
     }
     if (own)
@@ -521,12 +581,17 @@ static void hw_stop(struct vcpu *v, struct gdb_stop st)
     pthread_mutex_lock(&vm->dbg.lock);
     v->dbg.hw_stopped = true;
     v->dbg.hw_stop_pc = pc;
-    if (!vm->dbg.have_stop) {
-        vm->dbg.have_stop = true;
-        vm->dbg.stop = st;
-    }
-    request_pause_all(vm);
+    hit_event(vm, v, st, pc);
     pthread_mutex_unlock(&vm->dbg.lock);
+}
+
+/* the conditions and commands of gdb's hardware breakpoint at pc (NULL: none).  The table
+ * changes only while every vCPU is paused. */
+static const struct bp_agent *hw_agent(struct vm *vm, uint64_t pc)
+{
+    return vm->dbg.hw_agents && g_hash_table_size(vm->dbg.hw_agents)
+               ? g_hash_table_lookup(vm->dbg.hw_agents, &pc)
+               : NULL;
 }
 
 /* a debug exception of the guest's own (its debug registers, its MDSCR_EL1.SS): give it back
@@ -607,8 +672,12 @@ void debug_handle_exit(struct vcpu *v)
     case ARM64_EC_BREAKPT_LOW:
     case ARM64_EC_BREAKPT_CUR:
         vcpu_get_reg(v, REG_PC, &pc);
-        if (hw_in_use(v) && arm64_hw_bp_match(&vm->dbg.hw, pc) >= 0)
-            hw_stop(v, (struct gdb_stop){.thread = (int)v->id + 1, .reason = GDB_STOP_HWBREAK});
+        if (hw_in_use(v) && arm64_hw_bp_match(&vm->dbg.hw, pc) >= 0) {
+            const struct bp_agent *a = v->dbg.act == GDB_ACT_STEP ? NULL : hw_agent(vm, pc);
+            if (!a || debug_cond_hw_hit(v, a, pc))
+                hw_stop(v, (struct gdb_stop){.thread = (int)v->id + 1,
+                                             .reason = GDB_STOP_HWBREAK});
+        }
         else if (guest_debug_masked(v))
             step_past_masked(v, false);
         else
@@ -662,6 +731,8 @@ int debug_init(struct vm *vm, bool wait)
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
     bp_table_init(&d->bps);
+    d->hw_agents = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                         (GDestroyNotify)bp_agent_free);
     d->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (d->stop_efd < 0)
         return -errno;
@@ -681,6 +752,12 @@ void debug_destroy(struct vm *vm)
     if (!vm->dbg.enabled)
         return;
     bp_table_destroy(&vm->dbg.bps);
+    if (vm->dbg.hw_agents)
+        g_hash_table_destroy(vm->dbg.hw_agents);
+    if (vm->dbg.output)
+        g_string_free(vm->dbg.output, TRUE);
+    vm->dbg.output = NULL;
+    vm->dbg.hw_agents = NULL;
     if (vm->dbg.stop_efd >= 0)
         close(vm->dbg.stop_efd);
     vm->dbg.stop_efd = -1;

@@ -46,7 +46,28 @@ bool wait_all_paused(struct vm *vm);       /* false on timeout or VM exit */
 bool wait_paused(struct vm *vm, unsigned running); /* all but `running` vCPUs */
 void unpause(struct vm *vm, struct vcpu *v, enum gdb_action a);
 void stop_with_event(struct vm *vm, int thread, enum gdb_stop_reason why); /* first wins */
+/* v hit gdb's breakpoint/watchpoint at pc: the stop, or pending on v if one waits already */
+void hit_event(struct vm *vm, struct vcpu *v, struct gdb_stop st, uint64_t pc);
 void freeze_time(struct vm *vm);           /* all paused: hold the guest's virtual counter */
 void thaw_time(struct vm *vm);             /* before anything runs again */
+
+/* lock not held, on v's own thread or with v paused */
+void apply_guest_debug(struct vcpu *v);    /* KVM_SET_GUEST_DEBUG as v needs it now */
+void step_begin(struct vcpu *v);           /* before a single step: IRQs masked */
+void step_end(struct vcpu *v);             /* after it: the guest's own mask back */
+/* gdb's register regno of v (gdb_reg_size_vq bytes into buf) */
+int vcpu_read_gdb_reg(struct vcpu *v, int regno, uint8_t *buf);
+
+/* vmm/debug_cond.c, on the vCPU thread, lock not held: v hit gdb's software breakpoint bp (at
+ * pc, with conditions or commands) or its hardware breakpoint at pc with agent a.  true: report
+ * the hit; false: v goes on past it. */
+struct bp_agent;
+bool debug_cond_sw_hit(struct vcpu *v, struct sw_bp *bp, uint64_t pc);
+bool debug_cond_hw_hit(struct vcpu *v, const struct bp_agent *a, uint64_t pc);
+/* text for gdb's console from a vCPU thread (agent dprintf): queued (bounded) for the stub
+ * thread, which is woken to send it; lock not held */
+void debug_cond_output(struct vm *vm, const char *text);
+/* the single step past it ended (a step exit, or an exception of the guest's own) */
+void debug_cond_step_done(struct vcpu *v);
 
 #endif

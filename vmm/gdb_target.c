@@ -7,9 +7,11 @@
 
 #include <brkvm/arm64_exception.h>
 #include <brkvm/arm64_sve.h>
+#include <brkvm/bp_agent.h>
 
 #include <errno.h>
 #include <glib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -142,6 +144,29 @@ static bool t_take_stop(void *t, struct gdb_stop *stop)
     return got;
 }
 
+static size_t t_take_output(void *t, char *buf, size_t cap)
+{
+    struct vm *vm = t;
+    GString *out;
+    size_t n = 0;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    out = vm->dbg.output;
+    if (vm->dbg.output_dropped) {
+        n = (size_t)snprintf(buf, cap, "[brkvm: %llu bytes of dprintf output dropped]\n",
+                             (unsigned long long)vm->dbg.output_dropped);
+        n = MIN(n, cap - 1);
+        vm->dbg.output_dropped = 0;
+    } else if (out && out->len) {
+        n = MIN(out->len, cap - 1);
+        memcpy(buf, out->str, n);
+        buf[n] = 0;
+        g_string_erase(out, 0, (gssize)n);
+    }
+    pthread_mutex_unlock(&vm->dbg.lock);
+    return n;
+}
+
 /* The PAC field of pointers for gdb (org.gnu.gdb.aarch64.pauth): bits [54:VA size] (the top
  * byte is TBI's or, for kernel addresses, a sign extension gdb restores itself); the smaller
  * of the two halves' VA sizes from TCR_EL1, as Linux's ptrauth_user_pac_mask */
@@ -267,16 +292,22 @@ static int read_core(struct vcpu *v, int regno, uint8_t *buf)
     return r;
 }
 
-static int t_read_reg(void *t, int thread, int regno, uint8_t *buf)
+int vcpu_read_gdb_reg(struct vcpu *v, int regno, uint8_t *buf)
 {
-    struct vcpu *v = thread_vcpu(t, thread);
     int r;
 
-    if (!v || !gdb_reg_size_vq(regno, vm_sve_vq(t)))
+    if (!gdb_reg_size_vq(regno, vm_sve_vq(v->vm)))
         return -EINVAL;
     if (v->vm->sve && (r = sve_reg_access(v, regno, buf, NULL)) != -ENOENT)
         return r;
     return read_core(v, regno, buf);
+}
+
+static int t_read_reg(void *t, int thread, int regno, uint8_t *buf)
+{
+    struct vcpu *v = thread_vcpu(t, thread);
+
+    return v ? vcpu_read_gdb_reg(v, regno, buf) : -EINVAL;
 }
 
 static int t_write_reg(void *t, int thread, int regno, const uint8_t *buf)
@@ -453,6 +484,31 @@ static int t_remove_sw_bp(void *t, int thread, uint64_t addr, bool phys)
     return r == -ENOENT ? 0 : r;
 }
 
+static int t_set_bp_agent(void *t, int type, int thread, uint64_t addr, bool phys,
+                          const struct gdb_bp_agent *a)
+{
+    struct vm *vm = t;
+    struct vcpu *v = thread_vcpu(vm, thread);
+    struct bp_agent *agent = bp_agent_new(a);
+    uint64_t gpa;
+    int r = 0;
+
+    pthread_mutex_lock(&vm->dbg.lock);
+    if (type == 1) { /* by the VA its slot matches */
+        if (agent)
+            g_hash_table_replace(vm->dbg.hw_agents, g_memdup2(&addr, sizeof(addr)), agent);
+        else
+            g_hash_table_remove(vm->dbg.hw_agents, &addr);
+    } else if (!v || !bp_word(vm, v, addr, phys, &gpa)) {
+        bp_agent_free(agent);
+        r = -EFAULT;
+    } else {
+        r = bp_set_agent(&vm->dbg.bps, gpa, agent);
+    }
+    pthread_mutex_unlock(&vm->dbg.lock);
+    return r;
+}
+
 /* how many of the guest's own breakpoints and watchpoints are armed (DBGBCRn/DBGWCRn.E) on
  * vCPU 0: KVM keeps one set of debug registers, so they are suspended while gdb uses any */
 void debug_guest_hw_armed(struct vm *vm, unsigned *bps, unsigned *wps)
@@ -498,22 +554,67 @@ static int t_remove_hw(void *t, int type, uint64_t addr, uint64_t len)
     pthread_mutex_lock(&vm->dbg.lock);
     r = type == 1 ? arm64_hw_bp_remove(&vm->dbg.hw, addr)
                   : arm64_hw_wp_remove(&vm->dbg.hw, arm64_watch_from_z(type), addr, len);
+    if (type == 1 && arm64_hw_bp_match(&vm->dbg.hw, addr) < 0)
+        g_hash_table_remove(vm->dbg.hw_agents, &addr);
     pthread_mutex_unlock(&vm->dbg.lock);
     return r == -ENOENT ? 0 : r; /* removing twice is harmless */
+}
+
+/* gdb's or brkvm's breakpoint at gpa, if its BRK is there */
+static struct sw_bp *breakpoint_at(struct vm *vm, uint64_t gpa, uint32_t **insn)
+{
+    struct sw_bp *bp;
+
+    bp = bp_find(&vm->dbg.bps, gpa);
+    *insn = vm_gpa_to_hva(vm, gpa, 4);
+    return bp && *insn && **insn == A64_BRK0 ? bp : NULL;
 }
 
 /* Is v stopped on one of our breakpoints (so running it would hit the BRK again)? */
 static struct sw_bp *at_breakpoint(struct vm *vm, struct vcpu *v, uint32_t **insn)
 {
     uint64_t pc, gpa;
-    struct sw_bp *bp;
 
     if (vcpu_get_reg(v, REG_PC, &pc) || vm_debug_translate(v, pc, &gpa))
         return NULL;
-    bp = bp_find(&vm->dbg.bps, gpa);
-    *insn = vm_gpa_to_hva(vm, gpa, 4);
-    return bp && *insn && **insn == A64_BRK0 ? bp : NULL;
+    return breakpoint_at(vm, gpa, insn);
 }
+
+/* ...having taken its BRK there (a vCPU that only stands at the address has not hit it yet:
+ * running it reports the hit) */
+static struct sw_bp *hit_breakpoint(struct vm *vm, struct vcpu *v, uint32_t **insn)
+{
+    uint64_t pc;
+
+    if (!v->dbg.brk_hit || vcpu_get_reg(v, REG_PC, &pc) || pc != v->dbg.brk_hit_pc)
+        return NULL;
+    return at_breakpoint(vm, v, insn);
+}
+
+/* v's pending hit (a second one while another stop waited): still where it was, and the
+ * breakpoint or watchpoint still there? */
+static bool pending_valid(struct vm *vm, struct vcpu *v)
+{
+    const struct gdb_stop *st = &v->dbg.pending_stop;
+    uint32_t *insn;
+    uint64_t pc, report;
+    struct sw_bp *bp;
+
+    if (vcpu_get_reg(v, REG_PC, &pc) || pc != v->dbg.pending_pc)
+        return false;
+    switch (st->reason) {
+    case GDB_STOP_SWBREAK:
+    case GDB_STOP_TRAP:
+        return (bp = at_breakpoint(vm, v, &insn)) != NULL && bp->gdb;
+    case GDB_STOP_HWBREAK:
+        return arm64_hw_bp_match(&vm->dbg.hw, pc) >= 0;
+    case GDB_STOP_WATCH:
+        return arm64_hw_wp_match(&vm->dbg.hw, st->data_addr, &report) >= 0;
+    default:
+        return false;
+    }
+}
+
 
 /* Step v alone over the breakpoint under its PC: the original instruction back for one step
  * with interrupts masked, then the BRK again.  Lock held; returns with v paused. */
@@ -589,6 +690,20 @@ static int t_resume(void *t, const enum gdb_action *act)
 
     pthread_mutex_lock(&vm->dbg.lock);
     vm->dbg.have_stop = false;
+    /* a hit kept pending is this resume's stop, before anything runs */
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = &vm->vcpus[i];
+        if (act[i] == GDB_ACT_STOP || !v->dbg.pending)
+            continue;
+        v->dbg.pending = false;
+        if (!pending_valid(vm, v))
+            continue;
+        vm->dbg.have_stop = true;
+        vm->dbg.stop = v->dbg.pending_stop;
+        notify_stub(vm);
+        pthread_mutex_unlock(&vm->dbg.lock);
+        return 0;
+    }
     warn_guest_self_step(vm);
     unsigned n = bp_replant(&vm->dbg.bps, insn_of, vm);
     if (n) {
@@ -602,7 +717,9 @@ static int t_resume(void *t, const enum gdb_action *act)
         struct sw_bp *bp;
         if (act[i] == GDB_ACT_STOP)
             continue;
-        bp = at_breakpoint(vm, v, &insn);
+        v->dbg.passed = false; /* a hit not reported: stepped past here, if it is still there */
+        bp = hit_breakpoint(vm, v, &insn);
+        v->dbg.brk_hit = false;
         if (!at_hw_stop(vm, v) && !bp)
             continue;
         step_over(vm, v, bp, insn);
@@ -642,10 +759,13 @@ static void t_detach(void *t)
     request_pause_all(vm); /* nobody may run into a BRK while they go */
     wait_all_paused(vm);
     bp_clear(&vm->dbg.bps, insn_of, vm);
+    g_hash_table_remove_all(vm->dbg.hw_agents);
     arm64_hwdebug_init(&vm->dbg.hw, vm->dbg.hw.nr_bps, vm->dbg.hw.nr_wps);
     __builtin___clear_cache((char *)vm->ram, (char *)vm->ram + vm->ram_size);
     /* a vCPU stopped on one of brkvm's own breakpoints (a panic stop) goes on past it */
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        vm->vcpus[i].dbg.pending = false;
+        vm->vcpus[i].dbg.brk_hit = false;
         uint32_t *insn = NULL;
         struct sw_bp *bp = at_breakpoint(vm, &vm->vcpus[i], &insn);
         if (bp)
@@ -679,6 +799,7 @@ static void t_kill(void *t)
 const struct gdb_target_ops vm_gdb_target_ops = {
     .attach = t_attach,
     .take_stop = t_take_stop,
+    .take_output = t_take_output,
     .nr_threads = t_nr_threads,
     .features = t_features,
     .sve_vq = t_sve_vq,
@@ -688,6 +809,7 @@ const struct gdb_target_ops vm_gdb_target_ops = {
     .write_mem = t_write_mem,
     .insert_sw_bp = t_insert_sw_bp,
     .remove_sw_bp = t_remove_sw_bp,
+    .set_bp_agent = t_set_bp_agent,
     .insert_hw = t_insert_hw,
     .remove_hw = t_remove_hw,
     .resume = t_resume,

@@ -5,6 +5,7 @@
 
 #include <brkvm/arm64_exception.h>
 #include <brkvm/arm64_mmu.h>
+#include <brkvm/bp_agent.h>
 #include <brkvm/debug.h>
 #include <brkvm/vm.h>
 
@@ -143,13 +144,29 @@ static void info_mem(struct vcpu *v, const char *arg, GString *out)
                            w.fault_level);
 }
 
+/* the target-side conditions and commands of a breakpoint, ending its line */
+static void print_agent(GString *out, const struct bp_agent *a, uint64_t passes)
+{
+    if (a && a->ncond)
+        g_string_append_printf(out, "  (%llu with conditions false)  conditions %u (bytecode",
+                               (unsigned long long)passes, a->ncond);
+    for (unsigned i = 0; a && i < a->ncond; i++)
+        g_string_append_printf(out, " %zu", a->code[i].len);
+    if (a && a->ncond)
+        g_string_append(out, " bytes)");
+    if (a && a->ncmds)
+        g_string_append_printf(out, "  commands %u%s", a->ncmds, a->persist ? " (persistent)" : "");
+    g_string_append_c(out, '\n');
+}
+
 static void print_bp(struct sw_bp *bp, void *opaque)
 {
-    if (!bp->refs) /* brkvm's own only: listed apart */
+    if (!bp->gdb) /* brkvm's own only: listed apart */
         return;
-    g_string_append_printf(opaque, "  sw  GPA %#llx  VA %#llx  original %08x  refs %u  hits %llu\n",
+    g_string_append_printf(opaque, "  sw  GPA %#llx  VA %#llx  original %08x  hits %llu",
                            (unsigned long long)bp->gpa, (unsigned long long)bp->va, bp->orig,
-                           bp->refs, (unsigned long long)bp->hits);
+                           (unsigned long long)bp->hits);
+    print_agent(opaque, bp->agent, bp->passes);
 }
 
 static void info_breakpoints(struct vm *vm, GString *out)
@@ -159,6 +176,11 @@ static void info_breakpoints(struct vm *vm, GString *out)
 
     g_string_append_printf(out, "software breakpoints (BRK #0): %u\n", bp_count(&vm->dbg.bps));
     bp_foreach(&vm->dbg.bps, print_bp, out);
+    if (vm->dbg.passes || vm->dbg.silent)
+        g_string_append_printf(out, "not reported: %llu hits with conditions false, %llu hits "
+                                    "whose commands ran\n",
+                               (unsigned long long)vm->dbg.passes,
+                               (unsigned long long)vm->dbg.silent);
     if (bp_own_count(&vm->dbg.bps))
         g_string_append_printf(out, "brkvm's own (--on-panic, not gdb's): %u\n",
                                bp_own_count(&vm->dbg.bps));

@@ -3,7 +3,8 @@
  * MMU is on, since the key is the GPA.  Guest memory is reached through a host pointer to the
  * instruction word.  The table also holds brkvm's own breakpoints (e.g. on the kernel's panic(),
  * --on-panic): the same BRK #0, hidden from gdb like gdb's, but never counted, removed or
- * cleared as gdb's (a gdb Z0 at the same word shares it). */
+ * cleared as gdb's (a gdb Z0 at the same word shares it).  gdb's insert is idempotent, as in
+ * gdbserver: gdb sends Z0 again for a breakpoint whose conditions changed, and one z0 removes it. */
 #ifndef BRKVM_BREAKPOINTS_H
 #define BRKVM_BREAKPOINTS_H
 
@@ -11,36 +12,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct bp_agent;
+
 #define A64_BRK0 0xd4200000U /* BRK #0: the instruction gdb's breakpoints are made of */
 
 struct sw_bp {
     uint64_t gpa;
     uint32_t orig; /* the instruction the BRK replaced */
-    unsigned refs; /* Z0 twice at one address needs z0 twice */
-    uint64_t hits;
+    bool gdb;      /* gdb's (inserted by Z0, not yet removed) */
+    uint64_t hits; /* BRKs taken here (a false condition's too) */
+    uint64_t passes; /* of those, hits whose conditions were all false (not reported) */
+    struct bp_agent *agent; /* gdb's conditions and commands (NULL: none); freed with the entry */
     uint64_t va; /* the address gdb set it at, to find it if that stops translating */
     unsigned own; /* brkvm's own uses of this word (a caller-defined tag, 0: gdb's only) */
 };
 
 struct bp_table {
     void *map;      /* GHashTable: gpa -> struct sw_bp */
-    unsigned ngdb;  /* entries with refs > 0 */
+    unsigned ngdb;  /* entries with gdb set */
     unsigned nown;  /* entries with own != 0 */
 };
 
 void bp_table_init(struct bp_table *t);
 void bp_table_destroy(struct bp_table *t);
 
-/* Insert at gpa; insn points at the guest's instruction word.  Writes BRK #0 on first insert. */
+/* gdb's breakpoint at gpa; insn points at the guest's instruction word.  Writes BRK #0 on the
+ * first insert; inserting again changes nothing (but guards a new instruction found there). */
 int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn);
-/* Drop one of gdb's references; on the last one the original comes back, but only if our BRK
- * is still there (the guest may have rewritten its text since), and only if brkvm has no use of
- * its own for it.  0, or -ENOENT if gdb has none at gpa. */
+/* Remove gdb's breakpoint: the original comes back, but only if our BRK is still there (the
+ * guest may have rewritten its text since), and only if brkvm has no use of its own for it.
+ * Its agent goes with it.  0, or -ENOENT if gdb has none at gpa. */
 int bp_remove(struct bp_table *t, uint64_t gpa, uint32_t *insn);
 /* brkvm's own breakpoint at gpa, tagged tag (non-zero; tags of one word are or-ed): BRK #0
  * written as by bp_insert; bp_remove and bp_clear leave it.  0 or -EINVAL. */
 int bp_insert_own(struct bp_table *t, uint64_t gpa, uint32_t *insn, unsigned tag);
 struct sw_bp *bp_find(struct bp_table *t, uint64_t gpa);
+/* gdb's breakpoint at gpa takes agent a (owned from now on; NULL: none), freeing the one it
+ * had.  0, or -ENOENT (a is freed) if gdb has none at gpa. */
+int bp_set_agent(struct bp_table *t, uint64_t gpa, struct bp_agent *a);
 /* gdb's breakpoints (brkvm's own ones not counted) */
 unsigned bp_count(const struct bp_table *t);
 /* brkvm's own breakpoints */

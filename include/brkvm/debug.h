@@ -30,6 +30,12 @@ struct vm_debug {
     unsigned dev_busy;       /* device threads between debug_devices_enter and _leave */
     bool time_frozen;        /* the guest's virtual counter is held at frozen_cnt */
     uint64_t frozen_cnt;
+    void *hw_agents;         /* GHashTable: VA of a gdb hardware breakpoint -> struct bp_agent */
+    struct vcpu *solo;       /* stepping past a breakpoint's BRK alone, the others held */
+    uint64_t passes;         /* hits not reported: every condition false */
+    uint64_t silent;         /* hits not reported: their commands ran (agent dprintf) */
+    void *output;            /* GString: agent dprintf text for gdb's console, not yet sent */
+    uint64_t output_dropped; /* bytes of it dropped (gdb did not take it fast enough) */
 };
 
 /* Per-vCPU debug state (inside struct vcpu). */
@@ -52,6 +58,24 @@ struct vcpu_debug {
     bool past_watch;      /* watchpoint slots (DBGWCRn), else breakpoint slots (DBGBCRn) */
     uint32_t past_slots;
     uint64_t past_ctrl[16];
+    /* target-side conditions (vmm/debug_cond.c): a hit at passed_pc was evaluated and is not to
+     * be reported, so the vCPU goes past it (once) without evaluating it again */
+    bool passed;
+    uint64_t passed_pc;
+    bool solo_step;      /* stepping past a breakpoint on its own, no stop reported */
+    bool solo_hw;        /* ... a hardware one (slots off for this vCPU; the others run on) */
+    uint64_t solo_gpa;   /* ... the BRK's word (software) */
+    enum gdb_action solo_act; /* the action to go on with after it */
+    bool solo_held;      /* paused while another vCPU steps past a BRK alone */
+    /* took the BRK of a breakpoint at brk_hit_pc (and has not run since): stepped past it when
+     * it runs on.  One that merely stands at a breakpoint's address has not hit it yet. */
+    bool brk_hit;
+    uint64_t brk_hit_pc;
+    /* a hit while another stop waited for gdb: reported at the next resume that runs this vCPU,
+     * if it still stands there and the breakpoint/watchpoint is still inserted */
+    bool pending;
+    struct gdb_stop pending_stop;
+    uint64_t pending_pc;
 };
 
 /* Set up before the vCPUs run; wait = --gdb-wait (vCPUs start paused). 0/-errno. */

@@ -26,6 +26,10 @@ enum gdb_stub_status gdb_stub_input(struct gdb_stub *s, const uint8_t *buf, size
 /* The target stopped after a resume or an interrupt: send the stop reply. */
 void gdb_stub_stopped(struct gdb_stub *s, const struct gdb_stop *stop);
 
+/* Text for gdb's console (e.g. an agent dprintf's line): sent as 'O' packets while gdb waits
+ * for a stop reply, dropped otherwise. */
+void gdb_stub_output(struct gdb_stub *s, const char *text);
+
 /* Whether gdb let the target run and waits for a stop reply. */
 bool gdb_stub_running(const struct gdb_stub *s);
 

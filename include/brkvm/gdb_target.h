@@ -111,11 +111,32 @@ struct gdb_stop {
 
 enum gdb_action { GDB_ACT_STOP, GDB_ACT_CONT, GDB_ACT_STEP };
 
+/* A breakpoint's target-side conditions and commands (gdb's ConditionalBreakpoints+ and
+ * BreakpointCommands+): agent-expression bytecode as gdb sent it in the Z packet
+ * (gdbstub/agent_expr.h).  With conditions, a hit counts only when one of them is true (or
+ * cannot be evaluated); with commands, a hit runs them (gdb's agent dprintf) and is not reported. */
+#define GDB_BP_CODES_MAX 32 /* conditions, and commands, per breakpoint */
+struct gdb_bp_code {
+    const uint8_t *code;
+    size_t len;
+};
+struct gdb_bp_agent {
+    unsigned ncond;
+    struct gdb_bp_code cond[GDB_BP_CODES_MAX];
+    unsigned ncmds;
+    struct gdb_bp_code cmds[GDB_BP_CODES_MAX];
+    bool persist; /* gdb's cmds:1: the commands outlive the connection */
+};
+
 struct gdb_target_ops {
     /* a debugger connects: stop every thread, turn guest debugging on, say where it stands */
     int (*attach)(void *t, struct gdb_stop *where);
     /* after the stop notification fired: take the pending stop, false if there is none */
     bool (*take_stop)(void *t, struct gdb_stop *stop);
+    /* after the stop notification fired, before take_stop: console text the target produced
+     * while running (agent dprintf), at most cap - 1 bytes NUL-terminated into buf; its length,
+     * 0 for none (call again while it fills buf).  NULL: none */
+    size_t (*take_output)(void *t, char *buf, size_t cap);
     int (*nr_threads)(void *t);
     /* GDB_FEATURE_* the target has (NULL: none) */
     unsigned (*features)(void *t);
@@ -134,6 +155,11 @@ struct gdb_target_ops {
     /* software breakpoints (BRK #0): 0, -EFAULT (address does not translate), -EINVAL */
     int (*insert_sw_bp)(void *t, int thread, uint64_t addr, bool phys);
     int (*remove_sw_bp)(void *t, int thread, uint64_t addr, bool phys);
+    /* after a successful insert of a software (type 0) or hardware (type 1) breakpoint at addr:
+     * its conditions and commands, replacing any earlier ones (a has none: none).  0/-errno.
+     * NULL: the target cannot evaluate them (the stub does not offer ConditionalBreakpoints+) */
+    int (*set_bp_agent)(void *t, int type, int thread, uint64_t addr, bool phys,
+                        const struct gdb_bp_agent *a);
     /* hardware breakpoints (type 1) and watchpoints (2 write, 3 read, 4 access) on virtual
      * addresses, the same on every vCPU: 0, -ENOSPC (no free slot), -EINVAL (not expressible).
      * NULL: not supported. */

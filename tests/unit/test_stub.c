@@ -33,6 +33,12 @@ struct fake {
     int nbps;
     bool last_phys;
     int last_thread; /* thread of the last register / memory / breakpoint access */
+    /* the last set_bp_agent call (the fake_cond_ops variant) */
+    int agent_calls, agent_type;
+    uint64_t agent_addr;
+    unsigned agent_ncond;
+    uint8_t agent_code[4][64];
+    size_t agent_len[4];
     const char *monitor_text; /* appended for the monitor command "hello" */
 };
 
@@ -106,6 +112,9 @@ static int f_insert_bp(void *t, int thread, uint64_t addr, bool phys)
     f->last_thread = thread;
     if (mem_span(addr, 4) < 4)
         return -EFAULT;
+    for (int i = 0; i < f->nbps; i++)
+        if (f->bps[i].addr == addr)
+            return 0; /* idempotent, as brkvm's */
     g_assert_cmpint(f->nbps, <, (int)G_N_ELEMENTS(f->bps));
     f->bps[f->nbps++] = (struct fake_bp){addr, phys};
     return 0;
@@ -166,7 +175,28 @@ static int f_monitor(void *t, int thread, const char *cmd, void *out)
     return -ENOENT;
 }
 
-/* the fake target's operations (both variants below) */
+static int f_set_bp_agent(void *t, int type, int thread, uint64_t addr, bool phys,
+                          const struct gdb_bp_agent *a)
+{
+    struct fake *f = t;
+    f->agent_calls++;
+    f->agent_type = type;
+    f->agent_addr = addr;
+    f->agent_ncond = a->ncond;
+    for (unsigned i = 0; i < a->ncond && i < 4; i++) {
+        g_assert_cmpuint(a->cond[i].len, <=, sizeof(f->agent_code[i]));
+        memcpy(f->agent_code[i], a->cond[i].code, a->cond[i].len);
+        f->agent_len[i] = a->cond[i].len;
+    }
+    return 0;
+}
+
+static int f_insert_hw(void *t, int type, uint64_t addr, uint64_t len)
+{
+    return 0;
+}
+
+/* the fake target's operations (the variants below) */
 #define FAKE_OPS                                                                                   \
     .read_reg = f_read_reg, .write_reg = f_write_reg, .read_mem = f_read_mem,                      \
     .write_mem = f_write_mem, .insert_sw_bp = f_insert_bp, .remove_sw_bp = f_remove_bp,            \
@@ -182,6 +212,15 @@ static const struct gdb_target_ops fake_ops = {
 static const struct gdb_target_ops fake_sve_ops = {
     .nr_threads = f_nr_threads,
     .sve_vq = f_sve_vq,
+    FAKE_OPS,
+};
+
+/* the same target evaluating breakpoint conditions (and with hardware breakpoints) */
+static const struct gdb_target_ops fake_cond_ops = {
+    .nr_threads = f_nr_threads,
+    .set_bp_agent = f_set_bp_agent,
+    .insert_hw = f_insert_hw,
+    .remove_hw = f_insert_hw,
     FAKE_OPS,
 };
 
@@ -207,7 +246,7 @@ static uint8_t reg_byte(int thread, int regno, int i)
 }
 
 /* a stub over a fake target with nthreads threads and SVE vectors of sve_vq quadwords (0: none) */
-static struct ctx *ctx_new_vq(int nthreads, unsigned sve_vq)
+static struct ctx *ctx_new_ops(int nthreads, unsigned sve_vq, const struct gdb_target_ops *ops)
 {
     struct ctx *c = g_new0(struct ctx, 1);
     struct gdb_stop st = {.thread = 1, .reason = GDB_STOP_ATTACH};
@@ -226,9 +265,14 @@ static struct ctx *ctx_new_vq(int nthreads, unsigned sve_vq)
     for (int i = 0; i < MEM_SIZE; i++)
         c->f.mem[i] = (uint8_t)(i * 7 + (i >> 8));
     c->out = g_string_new(NULL);
-    c->s = gdb_stub_new(sve_vq ? &fake_sve_ops : &fake_ops, &c->f, capture, c);
+    c->s = gdb_stub_new(ops, &c->f, capture, c);
     gdb_stub_connect(c->s, &st);
     return c;
+}
+
+static struct ctx *ctx_new_vq(int nthreads, unsigned sve_vq)
+{
+    return ctx_new_ops(nthreads, sve_vq, sve_vq ? &fake_sve_ops : &fake_ops);
 }
 
 static struct ctx *ctx_new(int nthreads)
@@ -1040,7 +1084,8 @@ static void test_breakpoints(void)
     struct ctx *c = ctx_new(2);
     static const struct req_reply table[] = {
         {"Z0,40000000,4", "OK"},
-        {"Z0,40000010,4;X1,ab", "OK"}, /* a condition list is allowed (and ignored) */
+        {"Z0,40000010,4", "OK"},
+        {"Z0,40000014,4;X1,27", "E22"}, /* conditions: this target cannot evaluate them */
         {"Z0,40000002,4", "E22"},      /* misaligned */
         {"Z0,40000004,2", "E22"},      /* kind 2: not an A64 instruction */
         {"Z0,40000004,8", "E22"},
@@ -1080,6 +1125,53 @@ static void test_breakpoints(void)
     g_assert_cmpstr(xchg(c, "z0,40000020,4"), ==, "OK");
     g_assert_cmpstr(xchg(c, "z0,40000010,4"), ==, "OK");
     g_assert_cmpint(c->f.nbps, ==, 0);
+    ctx_free(c);
+}
+
+/* ConditionalBreakpoints+: Z0/Z1 with ;X<len>,<bytecode> conditions reach the target; every
+ * insert sets them anew (none: none) */
+static void test_breakpoint_conditions(void)
+{
+    struct ctx *c = ctx_new_ops(1, 0, &fake_cond_ops);
+    static const struct req_reply table[] = {
+        {"Z0,40000010,4;X3,222a27", "OK"},          /* const8 42; end */
+        {"Z0,40000010,4;X2,222a27;X1,27", "E22"},    /* length 2 but 3 bytes follow */
+        {"Z0,40000010,4;X0,", "E22"},                /* empty */
+        {"Z0,40000010,4;Y1,27", "E22"},              /* not a condition */
+        {"Z0,40000010,4;X1,2", "E22"},               /* odd digits */
+        {"Z0,40000010,4;X1,27;", "E22"},             /* a ';' with nothing after it */
+        {"Z0,40000010,4;X1,27cmds:0,X1,27", "E22"},  /* commands: not offered */
+        {"Z2,40000010,4;X1,27", "E22"},              /* only breakpoints have conditions */
+        {"z0,40000010,4;X1,27", "E22"},
+    };
+
+    g_assert_nonnull(strstr(xchg(c, "qSupported"), ";ConditionalBreakpoints+;"));
+    run_table(c, table, G_N_ELEMENTS(table));
+    g_assert_cmpint(c->f.agent_calls, ==, 1); /* only the good one */
+    g_assert_cmpuint(c->f.agent_ncond, ==, 1);
+    g_assert_cmpuint(c->f.agent_len[0], ==, 3);
+    g_assert_cmpmem(c->f.agent_code[0], 3, "\x22\x2a\x27", 3);
+    /* two conditions (any true stops), on a hardware breakpoint */
+    g_assert_cmpstr(xchg(c, "Z1,40000020,4;X2,2627;X4,22012227"), ==, "OK");
+    g_assert_cmpint(c->f.agent_type, ==, 1);
+    g_assert_cmphex(c->f.agent_addr, ==, 0x40000020);
+    g_assert_cmpuint(c->f.agent_ncond, ==, 2);
+    g_assert_cmpmem(c->f.agent_code[0], 2, "\x26\x27", 2);
+    g_assert_cmpmem(c->f.agent_code[1], 4, "\x22\x01\x22\x27", 4);
+    /* re-sent without: the conditions go */
+    g_assert_cmpstr(xchg(c, "Z0,40000010,4"), ==, "OK");
+    g_assert_cmpint(c->f.agent_calls, ==, 3);
+    g_assert_cmpuint(c->f.agent_ncond, ==, 0);
+    g_assert_cmpint(c->f.nbps, ==, 1);
+    /* the most conditions one breakpoint takes, and one more */
+    GString *z = g_string_new("Z0,40000030,4");
+    for (int i = 0; i < GDB_BP_CODES_MAX; i++)
+        g_string_append(z, ";X1,27");
+    g_assert_cmpstr(xchg(c, z->str), ==, "OK");
+    g_assert_cmpuint(c->f.agent_ncond, ==, GDB_BP_CODES_MAX);
+    g_string_append(z, ";X1,27");
+    g_assert_cmpstr(xchg(c, z->str), ==, "E22");
+    g_string_free(z, TRUE);
     ctx_free(c);
 }
 
@@ -1857,6 +1949,7 @@ int main(int argc, char **argv)
     g_test_add_func("/stub/m", test_read_mem);
     g_test_add_func("/stub/M-X", test_write_mem);
     g_test_add_func("/stub/Z-z", test_breakpoints);
+    g_test_add_func("/stub/Z-conditions", test_breakpoint_conditions);
     g_test_add_func("/stub/c-s", test_cont_step);
     g_test_add_func("/stub/vCont", test_vcont);
     g_test_add_func("/stub/running", test_running);
