@@ -19,6 +19,7 @@ struct ax_vm {
     struct ax_result *out;
     uint64_t stack[AX_STACK_MAX];
     unsigned sp; /* entries in use */
+    bool cmd;    /* a command (ax_exec): `end` may find an empty stack */
 };
 
 static int ax_errno(enum ax_error e)
@@ -125,10 +126,15 @@ static int ax_ref(struct ax_vm *vm, unsigned bytes)
     return 0;
 }
 
-/* printf: nargs[1] slen[2] format[slen], pops function, channel and nargs values */
+/* printf: nargs[1] slen[2] format[slen]; pops function and channel (gdb sends 0, 0: unused)
+ * and nargs arguments, the first one on top, and prints them through env->print */
 static int ax_printf(struct ax_vm *vm)
 {
-    uint64_t nargs, slen;
+    const struct ax_env *env = vm->env;
+    uint64_t nargs, slen, args[255], addr = 0;
+    char text[AX_PRINTF_MAX];
+    const char *format;
+    enum ax_error e;
     int rc;
 
     if ((rc = ax_fetch(vm, 1, &nargs)) || (rc = ax_fetch(vm, 2, &slen)))
@@ -137,10 +143,20 @@ static int ax_printf(struct ax_vm *vm)
         return ax_fail(vm, AX_ERR_TRUNCATED, 0);
     if (slen == 0 || vm->code[vm->at + slen - 1] != 0)
         return ax_fail(vm, AX_ERR_BAD_OPERAND, slen);
+    format = (const char *)vm->code + vm->at;
     vm->at += (size_t)slen;
     if ((rc = ax_need(vm, 2 + (unsigned)nargs)))
         return rc;
-    vm->sp -= 2 + (unsigned)nargs;
+    vm->sp -= 2;
+    for (unsigned i = 0; i < nargs; i++)
+        args[i] = vm->stack[vm->sp - 1 - i];
+    vm->sp -= (unsigned)nargs;
+    if (!env->print)
+        return 0;
+    e = ax_printf_format(format, args, (unsigned)nargs, env, &vm->out->mem_reads, text, &addr);
+    if (e != AX_OK)
+        return ax_fail(vm, e, addr);
+    env->print(env->opaque, text);
     return 0;
 }
 
@@ -286,6 +302,10 @@ static int ax_step(struct ax_vm *vm, bool *done)
             return ax_fail(vm, AX_ERR_REG, n);
         return ax_push(vm, t);
     case AX_OP_END:
+        if (vm->cmd && vm->sp == 0) {
+            *done = true;
+            return 0;
+        }
         if ((rc = ax_need(vm, 1)))
             return rc;
         vm->out->value = vm->stack[vm->sp - 1];
@@ -336,9 +356,10 @@ static int ax_step(struct ax_vm *vm, bool *done)
     }
 }
 
-int ax_eval(const uint8_t *code, size_t len, const struct ax_env *env, struct ax_result *out)
+static int ax_run(const uint8_t *code, size_t len, const struct ax_env *env,
+                  struct ax_result *out, bool cmd)
 {
-    struct ax_vm vm = { .code = code, .len = len, .env = env, .out = out };
+    struct ax_vm vm = { .code = code, .len = len, .env = env, .out = out, .cmd = cmd };
     bool done = false;
     int rc;
 
@@ -354,6 +375,16 @@ int ax_eval(const uint8_t *code, size_t len, const struct ax_env *env, struct ax
         vm.pc = vm.at;
     }
     return 0;
+}
+
+int ax_eval(const uint8_t *code, size_t len, const struct ax_env *env, struct ax_result *out)
+{
+    return ax_run(code, len, env, out, false);
+}
+
+int ax_exec(const uint8_t *code, size_t len, const struct ax_env *env, struct ax_result *out)
+{
+    return ax_run(code, len, env, out, true);
 }
 
 const char *ax_error_str(enum ax_error e)
@@ -422,8 +453,9 @@ int ax_parse_cond(const char *s, size_t n, uint8_t *code, size_t cap, size_t *le
     i++;
     if (n - i < 2 * want)
         return -EINVAL;
-    /* the declared length must end the hex: more digits after it is a mismatch */
-    if (n - i > 2 * want && s[i + 2 * want] != ';')
+    /* the declared length must end the hex: more digits after it is a mismatch; the next
+     * condition (gdb puts no ';' between them) or the next field may follow */
+    if (n - i > 2 * want && s[i + 2 * want] != ';' && s[i + 2 * want] != 'X')
         return -EINVAL;
     if (want > cap)
         return -ENOSPC;
@@ -432,5 +464,49 @@ int ax_parse_cond(const char *s, size_t n, uint8_t *code, size_t cap, size_t *le
     *len = want;
     if (end)
         *end = s + i + 2 * want;
+    return 0;
+}
+
+int ax_parse_cmds(const char *s, size_t n, bool *persist, uint8_t *code, size_t cap,
+                  struct ax_span *cmds, unsigned max, unsigned *count, const char **end)
+{
+    static const char tag[] = "cmds:";
+    const size_t tl = sizeof(tag) - 1;
+    size_t i = 0, used = 0;
+    unsigned k = 0;
+    bool p;
+    int rc;
+
+    if (i < n && s[i] == ';')
+        i++;
+    if (n - i < tl + 2 || memcmp(s + i, tag, tl) != 0)
+        return -EINVAL;
+    i += tl;
+    if ((s[i] != '0' && s[i] != '1') || s[i + 1] != ',')
+        return -EINVAL;
+    p = s[i] == '1';
+    i += 2;
+    /* one or more X<len>,<hex>, back to back */
+    do {
+        const char *next;
+        size_t len;
+
+        if (i >= n || s[i] != 'X')
+            return -EINVAL;
+        rc = ax_parse_cond(s + i, n - i, code + used, cap - used, &len, &next);
+        if (rc < 0)
+            return rc;
+        if (k >= max)
+            return -ENOSPC;
+        cmds[k].off = used;
+        cmds[k].len = len;
+        k++;
+        used += len;
+        i = (size_t)(next - s);
+    } while (i < n && s[i] == 'X');
+    *persist = p;
+    *count = k;
+    if (end)
+        *end = s + i;
     return 0;
 }

@@ -1,9 +1,12 @@
-/* agent_expr.h - gdb's agent-expression bytecode: an interpreter for breakpoint conditions and a
- * parser for the "X<len>,<hex>" form gdb sends them in (Z packets).  Pure code: guest memory,
- * registers and trace state variables come through callbacks in struct ax_env. */
+/* agent_expr.h - gdb's agent-expression bytecode: an interpreter for breakpoint conditions and
+ * commands (gdb's dprintf with `set dprintf-style agent`: the printf bytecode), and parsers for
+ * the forms gdb sends them in (Z packets: ";X<len>,<hex>" conditions, "cmds:" commands).  Pure
+ * code: guest memory, registers, trace state variables and printf's text go through struct
+ * ax_env. */
 #ifndef BRKVM_AGENT_EXPR_H
 #define BRKVM_AGENT_EXPR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +15,9 @@
 #define AX_INSN_MAX 100000   /* executed bytecodes */
 #define AX_MEM_READS_MAX 1024 /* ref8..ref64 */
 #define AX_CODE_MAX 4096     /* bytes of bytecode accepted by ax_parse_cond's callers */
+#define AX_PRINTF_MAX 1024   /* bytes of one printf's text, its NUL included */
+/* the end of a printf text cut at AX_PRINTF_MAX */
+#define AX_PRINTF_TRUNCATED "[...]\n"
 
 /* Opcodes (gdb's numbering: gdbsupport/ax.def) */
 enum ax_op {
@@ -73,12 +79,14 @@ enum ax_op {
 enum ax_error {
     AX_OK = 0,
     AX_ERR_BAD_OPCODE,    /* -EINVAL: not an opcode */
-    AX_ERR_FLOAT,         /* -EOPNOTSUPP: floating point opcodes */
+    AX_ERR_FLOAT,         /* -EOPNOTSUPP: floating point opcodes, printf's %f %e %g */
     AX_ERR_TRUNCATED,     /* -EINVAL: an operand runs past the end of the code */
-    AX_ERR_BAD_OPERAND,   /* -EINVAL: ext 0, printf's format string not NUL-terminated */
+    AX_ERR_BAD_OPERAND,   /* -EINVAL: ext 0; printf: format not NUL-terminated, bad or
+                           * unsupported conversion, escape, argument count (addr: the offset
+                           * of the fault in the format) */
     AX_ERR_UNDERFLOW,     /* -EINVAL: popped or picked below the bottom of the stack */
     AX_ERR_OVERFLOW,      /* -E2BIG: more than AX_STACK_MAX entries */
-    AX_ERR_MEM,           /* -EFAULT: read_mem failed (or is NULL) at addr */
+    AX_ERR_MEM,           /* -EFAULT: read_mem failed (or is NULL) at addr (printf's %s too) */
     AX_ERR_REG,           /* -EIO: read_reg failed (or is NULL) for register addr */
     AX_ERR_TSV,           /* -ENOENT: trace state variable addr >= ntsv */
     AX_ERR_DIV_ZERO,      /* -EDOM: division or remainder by zero */
@@ -96,6 +104,8 @@ struct ax_env {
     int (*read_reg)(void *opaque, unsigned regno, uint64_t *val);
     int64_t *tsv; /* trace state variables 0..ntsv-1 (setv writes them) */
     unsigned ntsv;
+    /* printf's text (at most AX_PRINTF_MAX - 1 bytes; NULL: printf is checked and skipped) */
+    void (*print)(void *opaque, const char *text);
 };
 
 struct ax_result {
@@ -109,11 +119,32 @@ struct ax_result {
 };
 
 /* Run code[0..len) until `end`.  0 with out->value, or -errno with out->error, pc, op and addr.
- * printf (0x34) is checked (operands, stack) and skipped: it pops 2 + nargs and prints nothing.
+ * printf (0x34: nargs[1] len[2] format[len]) pops function and channel (ignored) and nargs
+ * arguments, the first on top, formats them (ax_printf_format) and hands the text to
+ * env->print; with env->print NULL it only checks its operands and the stack.
  * trace, trace_quick, trace16, tracev and tracenz do their stack effect and record nothing.
  * Shifts by 64 or more give 0 (lsh, rsh_unsigned) or the sign (rsh_signed); INT64_MIN / -1
  * wraps to INT64_MIN (remainder 0). */
 int ax_eval(const uint8_t *code, size_t len, const struct ax_env *env, struct ax_result *out);
+
+/* ax_eval for a breakpoint command (gdb's dprintf): gdb ends those with `end` on an empty
+ * stack, which is fine here (out->value 0); a condition needs a value (ax_eval). */
+int ax_exec(const uint8_t *code, size_t len, const struct ax_env *env, struct ax_result *out);
+
+/* printf's formatting, as gdbserver's agent does it (gdb's format rules): format (a C string)
+ * with args[0..nargs) into text[AX_PRINTF_MAX] (always NUL-terminated; longer text is cut and
+ * ends with AX_PRINTF_TRUNCATED).  Escapes \\ \a \b \e \f \n \r \t \v \" are decoded first (an
+ * unescaped '"' ends the format).  Conversions: flags "-+ #0", a width and a precision (each at
+ * most AX_PRINTF_MAX), then d i u o x X c (int, or with h: short; l, ll, z: 64 bits), s (a
+ * NUL-terminated string read from guest memory through env->read_mem, at most AX_PRINTF_MAX - 1
+ * bytes of it; address 0 prints "(null)"), p (as glibc: 0x... or "(nil)"; gdbserver refuses
+ * it), %%.  A NUL printed by %c is dropped.  Floating point conversions give AX_ERR_FLOAT; a
+ * bad conversion or escape, %ls, %lc, or nargs not the number of conversions give
+ * AX_ERR_BAD_OPERAND with *addr the offset in format; an unreadable string AX_ERR_MEM with *addr
+ * its address.  Memory reads count in *mem_reads (AX_ERR_MEM_LIMIT past AX_MEM_READS_MAX). */
+enum ax_error ax_printf_format(const char *format, const uint64_t *args, unsigned nargs,
+                               const struct ax_env *env, unsigned *mem_reads, char *text,
+                               uint64_t *addr);
 
 /* Name of an error, e.g. "division by zero" */
 const char *ax_error_str(enum ax_error e);
@@ -122,10 +153,28 @@ const char *ax_error_str(enum ax_error e);
 void ax_result_format(const struct ax_result *r, char *buf, size_t size);
 
 /* Parse one condition "X<len-hex>,<2*len hex digits>" (an optional leading ';' is skipped) from
- * s[0..n) into code[0..cap).  0 with *len bytes and *end just after the hex (at the next ';' or
- * s + n); -EINVAL on bad syntax, bad hex, a zero length or a length that does not match the
- * digits; -ENOSPC if len > cap.  On failure *len and *end are untouched (code may be). */
+ * s[0..n) into code[0..cap).  0 with *len bytes and *end just after the hex (at the next ';',
+ * at the next condition's 'X' or at s + n: gdb 13 sends a breakpoint's conditions as
+ * ";X<len>,<hex>X<len>,<hex>..."); -EINVAL on bad syntax, bad hex, a zero length or a length
+ * that does not match the digits; -ENOSPC if len > cap.  On failure *len and *end are
+ * untouched (code may be). */
 int ax_parse_cond(const char *s, size_t n, uint8_t *code, size_t cap, size_t *len,
                   const char **end);
+
+/* One bytecode in a caller's buffer */
+struct ax_span {
+    size_t off, len;
+};
+
+/* Parse a Z packet's commands part "cmds:<persist>,X<len>,<hex>[X<len>,<hex>]..." (an optional
+ * leading ';' is skipped) as gdb 13 sends it (persist 0 or 1: `set disconnected-dprintf`; one
+ * bytecode per dprintf at the address, back to back) from s[0..n).  The bytecodes are decoded
+ * one after the other into code[0..cap): command i is code[cmds[i].off] .. + cmds[i].len.
+ * 0 with *persist, *count (>= 1) and *end just after the last hex (at the next ';' or s + n);
+ * -EINVAL on bad syntax (as ax_parse_cond; persist not 0 or 1; no command); -ENOSPC if the
+ * bytecodes do not fit in cap bytes or there are more than max.  On failure *persist, *count
+ * and *end are untouched (code and cmds may be). */
+int ax_parse_cmds(const char *s, size_t n, bool *persist, uint8_t *code, size_t cap,
+                  struct ax_span *cmds, unsigned max, unsigned *count, const char **end);
 
 #endif
