@@ -56,7 +56,8 @@ enum bp_verdict bp_agent_eval(const struct bp_agent *a, const struct ax_env *env
     if (!a->ncmds)
         return BP_STOP;
     for (unsigned i = a->ncond; i < a->ncond + a->ncmds; i++) {
-        if (ax_eval(a->code[i].code, a->code[i].len, env, &r)) {
+        /* a command's `end` may find its stack empty (gdb's dprintf leaves nothing) */
+        if (ax_exec(a->code[i].code, a->code[i].len, env, &r)) {
             *err = r;
             *failed = true;
             return BP_STOP;

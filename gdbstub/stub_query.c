@@ -19,7 +19,7 @@ void h_supported(struct gdb_stub *s, const char *arg, size_t len)
 {
     reply_fmt(s, "PacketSize=%x;qXfer:features:read+;swbreak+;%s%sQStartNoAckMode+;"
                  "vContSupported+", GDB_PACKET_SIZE, s->ops->insert_hw ? "hwbreak+;" : "",
-              s->ops->set_bp_agent ? "ConditionalBreakpoints+;" : "");
+              s->ops->set_bp_agent ? "ConditionalBreakpoints+;BreakpointCommands+;" : "");
 }
 
 void h_noack(struct gdb_stub *s, const char *arg, size_t len)

@@ -41,16 +41,30 @@ void h_thread_alive(struct gdb_stub *s, const char *arg, size_t len)
     reply_str(s, valid_thread(s, t) && !*p ? "OK" : E_INVAL);
 }
 
-/* The ";X<len>,<bytecode>" conditions after a Z packet's KIND (p at the first ';' or the end)
- * into a, their bytecode in buf[0..cap).  0, or -EINVAL for anything else or too much. */
+/* A Z packet's target-side part after KIND (p at its first ';', or the end): conditions
+ * ";X<len>,<bytecode>" (gdb 13 sends a breakpoint's several back to back: "X..,..X..,..") and
+ * commands ";cmds:<persist>,X<len>,<bytecode>..." (agent dprintf), into a, their bytecode in
+ * buf[0..cap).  0, or -EINVAL for anything else or too much. */
 static int parse_bp_agent(const char *p, const char *end, struct gdb_bp_agent *a, uint8_t *buf,
                           size_t cap)
 {
+    struct ax_span cmds[GDB_BP_CODES_MAX];
     size_t used = 0, len;
 
     memset(a, 0, sizeof(*a));
     while (p < end) {
-        if (p[0] != ';' || p + 1 >= end || p[1] != 'X' || a->ncond == GDB_BP_CODES_MAX)
+        if (end - p > 6 && !strncmp(p, ";cmds:", 6) && !a->ncmds) {
+            if (ax_parse_cmds(p, (size_t)(end - p), &a->persist, buf + used, cap - used, cmds,
+                              GDB_BP_CODES_MAX, &a->ncmds, &p))
+                return -EINVAL;
+            for (unsigned i = 0; i < a->ncmds; i++)
+                a->cmds[i] = (struct gdb_bp_code){buf + used + cmds[i].off, cmds[i].len};
+            used += cmds[a->ncmds - 1].off + cmds[a->ncmds - 1].len;
+            continue;
+        }
+        /* a condition: after ';', or right after the one before */
+        if (!(p[0] == ';' || (p[0] == 'X' && a->ncond)) || a->ncond == GDB_BP_CODES_MAX ||
+            a->ncmds)
             return -EINVAL;
         if (ax_parse_cond(p, (size_t)(end - p), buf + used, MIN(cap - used, AX_CODE_MAX), &len,
                           &p))

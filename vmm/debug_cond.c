@@ -55,12 +55,22 @@ static int eval_read_mem(void *opaque, uint64_t va, void *buf, unsigned len)
     return 0;
 }
 
+/* an agent dprintf's text: to gdb's console (O packets) and brkvm's log */
+static void eval_print(void *opaque, const char *text)
+{
+    struct vcpu *v = opaque;
+
+    g_info("dprintf (vCPU %u): %.*s", v->id, (int)strcspn(text, "\n"), text);
+    debug_cond_output(v->vm, text);
+}
+
 /* Evaluate agent a for v's hit at pc; counts into *hits / *passes (may be NULL) */
 static enum bp_verdict evaluate(struct vcpu *v, const struct bp_agent *a, uint64_t pc,
                                 uint64_t *hits, uint64_t *passes)
 {
     struct vm *vm = v->vm;
-    struct ax_env env = {.opaque = v, .read_mem = eval_read_mem, .read_reg = eval_read_reg};
+    struct ax_env env = {
+        .opaque = v, .read_mem = eval_read_mem, .read_reg = eval_read_reg, .print = eval_print};
     struct ax_result err;
     bool failed;
     enum bp_verdict verdict = bp_agent_eval(a, &env, &err, &failed);

@@ -2,12 +2,12 @@
  * starts vCPU 1 (PSCI CPU_ON); in each of ROUNDS rounds both call hit(cpu, i) for i = 0..CALLS-1
  * at the same time, then vCPU 0 calls round_done(round) once vCPU 1 has finished its part.
  * Untouched it prints
- *   GUEST-CONDSMP rounds=4 calls=<2 * ROUNDS * CALLS>
+ *   GUEST-CONDSMP rounds=6 calls=4800
  * and powers off.  Which (cpu, i) a conditional breakpoint on hit() stops at is the same in every
  * run, however the vCPUs interleave. */
 #include "guest_c.h"
 
-#define ROUNDS 4
+#define ROUNDS 6
 #define CALLS 400
 #define PSCI_CPU_ON 0xC4000003UL
 #define PSCI_CPU_OFF 0x84000002UL

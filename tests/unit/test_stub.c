@@ -36,7 +36,9 @@ struct fake {
     /* the last set_bp_agent call (the fake_cond_ops variant) */
     int agent_calls, agent_type;
     uint64_t agent_addr;
-    unsigned agent_ncond;
+    unsigned agent_ncond, agent_ncmds;
+    bool agent_persist;
+    uint8_t agent_cmd0[64];
     uint8_t agent_code[4][64];
     size_t agent_len[4];
     const char *monitor_text; /* appended for the monitor command "hello" */
@@ -183,6 +185,12 @@ static int f_set_bp_agent(void *t, int type, int thread, uint64_t addr, bool phy
     f->agent_type = type;
     f->agent_addr = addr;
     f->agent_ncond = a->ncond;
+    f->agent_ncmds = a->ncmds;
+    f->agent_persist = a->persist;
+    if (a->ncmds) {
+        g_assert_cmpuint(a->cmds[0].len, <=, sizeof(f->agent_cmd0));
+        memcpy(f->agent_cmd0, a->cmds[0].code, a->cmds[0].len);
+    }
     for (unsigned i = 0; i < a->ncond && i < 4; i++) {
         g_assert_cmpuint(a->cond[i].len, <=, sizeof(f->agent_code[i]));
         memcpy(f->agent_code[i], a->cond[i].code, a->cond[i].len);
@@ -1140,12 +1148,14 @@ static void test_breakpoint_conditions(void)
         {"Z0,40000010,4;Y1,27", "E22"},              /* not a condition */
         {"Z0,40000010,4;X1,2", "E22"},               /* odd digits */
         {"Z0,40000010,4;X1,27;", "E22"},             /* a ';' with nothing after it */
-        {"Z0,40000010,4;X1,27cmds:0,X1,27", "E22"},  /* commands: not offered */
+        {"Z0,40000010,4;X1,27cmds:0,X1,27", "E22"},  /* commands need their ';' */
+        {"Z0,40000010,4;cmds:2,X1,27", "E22"},      /* persist is 0 or 1 */
+        {"Z0,40000010,4;cmds:1,X1,27;X1,27", "E22"}, /* conditions come first */
         {"Z2,40000010,4;X1,27", "E22"},              /* only breakpoints have conditions */
         {"z0,40000010,4;X1,27", "E22"},
     };
 
-    g_assert_nonnull(strstr(xchg(c, "qSupported"), ";ConditionalBreakpoints+;"));
+    g_assert_nonnull(strstr(xchg(c, "qSupported"), ";ConditionalBreakpoints+;BreakpointCommands+;"));
     run_table(c, table, G_N_ELEMENTS(table));
     g_assert_cmpint(c->f.agent_calls, ==, 1); /* only the good one */
     g_assert_cmpuint(c->f.agent_ncond, ==, 1);
@@ -1158,9 +1168,20 @@ static void test_breakpoint_conditions(void)
     g_assert_cmpuint(c->f.agent_ncond, ==, 2);
     g_assert_cmpmem(c->f.agent_code[0], 2, "\x26\x27", 2);
     g_assert_cmpmem(c->f.agent_code[1], 4, "\x22\x01\x22\x27", 4);
+    /* gdb 13's form: conditions back to back, then an agent dprintf (persistent) */
+    g_assert_cmpstr(xchg(c, "Z0,40000010,4;X2,2627X1,27;cmds:1,X3,222a27X1,27"), ==, "OK");
+    g_assert_cmpuint(c->f.agent_ncond, ==, 2);
+    g_assert_cmpuint(c->f.agent_ncmds, ==, 2);
+    g_assert_true(c->f.agent_persist);
+    g_assert_cmpmem(c->f.agent_code[1], 1, "\x27", 1);
+    g_assert_cmpmem(c->f.agent_cmd0, 3, "\x22\x2a\x27", 3);
+    g_assert_cmpstr(xchg(c, "Z0,40000010,4;cmds:0,X1,27"), ==, "OK");
+    g_assert_cmpuint(c->f.agent_ncond, ==, 0);
+    g_assert_cmpuint(c->f.agent_ncmds, ==, 1);
+    g_assert_false(c->f.agent_persist);
     /* re-sent without: the conditions go */
     g_assert_cmpstr(xchg(c, "Z0,40000010,4"), ==, "OK");
-    g_assert_cmpint(c->f.agent_calls, ==, 3);
+    g_assert_cmpint(c->f.agent_calls, ==, 5);
     g_assert_cmpuint(c->f.agent_ncond, ==, 0);
     g_assert_cmpint(c->f.nbps, ==, 1);
     /* the most conditions one breakpoint takes, and one more */

@@ -6,7 +6,9 @@ i = 0..399 at the same time, then vCPU 0 calls round_done(round).
            gdb saw no other, brkvm's `monitor info breakpoints` has the condition and counted the
            784 false hits it did not report;
   round 3: the same on a hardware breakpoint (hbreak, Z1), evaluated by brkvm;
-  round 4: a condition that reads unmapped memory: brkvm stops there, as gdbserver does (gdb
+  rounds 4, 5: `dprintf hit,"HIT %lu %lu\n",cpu,i` with that condition, printed by gdb
+           (dprintf-style gdb), then by brkvm (agent: the guest never stops): the same lines;
+  round 6: a condition that reads unmapped memory: brkvm stops there, as gdbserver does (gdb
            evaluates it again and shows the error; the scenario checks brkvm's log line)."""
 import os
 import re
@@ -105,15 +107,44 @@ check(hw == WANT, f"round 3 (hbreak, brkvm evaluates): {len(hw)} stops, the {len
 check(ok, "round 3: every stop on the thread of the vCPU that called")
 hb.delete()
 
-# round 4: a condition brkvm cannot evaluate (memory at 0x10 is not RAM): a stop
+
+
+def dprintf_round(n, style):
+    """the HIT lines of a dprintf printed in `style` over round n, sorted"""
+    run(f"set dprintf-style {style}")
+    run('dprintf hit,"HIT %lu %lu\\n",cpu,i')
+    num = int(gdb.parse_and_eval("$bpnum"))  # gdb.breakpoints() leaves dprintfs out
+    run(f"condition {num} i % {EVERY} == {AT}")
+    before = len(stop_events)
+    out = run("continue")
+    check(pc() == sym_addr("round_done") and int(gdb.parse_and_eval("$x0")) == n,
+          f"round {n} (dprintf-style {style}): continued to round_done({n})")
+    run(f"delete {num}")
+    lines = sorted(tuple(int(x) for x in m) for m in re.findall(r"HIT (\d+) (\d+)", out))
+    return lines, len(stop_events) - before
+
+
+by_gdb, _ = dprintf_round(4, "gdb")
+check(by_gdb == WANT, f"round 4: gdb's dprintf printed {len(by_gdb)} lines, the {len(WANT)} "
+      "expected")
+by_agent, stops = dprintf_round(5, "agent")
+check(by_agent == by_gdb, f"round 5: brkvm's agent dprintf printed the same {len(by_agent)} "
+      f"lines as gdb's ({sorted(set(by_agent) ^ set(by_gdb))[:6]} differ)")
+check(stops == 1, f"round 5: the guest stopped {stops} times (want 1: round_done)")
+info = run("monitor info breakpoints")
+m = re.search(r"(\d+) hits whose commands ran", info)
+check(m and int(m.group(1)) == len(WANT),
+      f"brkvm ran the dprintf {m.group(1) if m else '?'} times (want {len(WANT)})")
+
+# round 6: a condition brkvm cannot evaluate (memory at 0x10 is not RAM): a stop
 bad = gdb.Breakpoint("hit")
 bad.condition = "*(volatile int *)0x10 == 1"
 try:
     out = run("continue")
 except gdb.error as e:
     out = str(e)
-log(f"round 4: {out.strip()}")
-check(pc() == sym_addr("hit"), f"round 4: stopped in hit() (pc {pc():#x}) on the unreadable "
+log(f"round 6: {out.strip()}")
+check(pc() == sym_addr("hit"), f"round 6: stopped in hit() (pc {pc():#x}) on the unreadable "
       "condition")
 bad.delete()
 rd.delete()
