@@ -10,6 +10,7 @@
 #include <libfdt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static int dump_dtb(const char *path, const void *blob, size_t len, char **msg)
 {
@@ -21,6 +22,14 @@ static int dump_dtb(const char *path, const void *blob, size_t len, char **msg)
         return -EIO;
     }
     return 0;
+}
+
+static void release_pages(const uint8_t *p, uint64_t len)
+{
+    uintptr_t start = (uintptr_t)p & ~(uintptr_t)4095;
+
+    if (len && madvise((void *)start, len + ((uintptr_t)p - start), MADV_DONTNEED))
+        g_debug("releasing the payload's pages: %s", strerror(errno));
 }
 
 int boot_prepare(struct vm *vm, const uint8_t *kernel, uint64_t kernel_len,
@@ -44,6 +53,10 @@ int boot_prepare(struct vm *vm, const uint8_t *kernel, uint64_t kernel_len,
     loader_copy(p, kernel, kernel_len, map, vm->ram, vm->ram_base);
     if (initrd_len)
         memcpy(vm_gpa_to_hva(vm, map->initrd_start, initrd_len), initrd, initrd_len);
+    /* the files are read-only mappings (main.c file_map): once copied, their pages leave
+     * brkvm's RSS (the page cache keeps them for a reset, which reads them again) */
+    release_pages(kernel, kernel_len);
+    release_pages(initrd, initrd_len);
 
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         mpidr[i] = vm->vcpus[i].mpidr;

@@ -52,7 +52,7 @@ run("break tick")
 run("continue")
 check(pc() == tick, "stopped at tick")
 out = run("monitor info breakpoints")
-check(re.search(r"sw\s+GPA 0x8008001c\s+VA 0x8008001c\s+original b0000022\s+refs 1\s+hits 1", out)
+check(re.search(r"sw\s+GPA 0x8008001c\s+VA 0x8008001c\s+original b0000022\s+hits 1\b", out)
       is not None, "info breakpoints: GPA, original instruction, one hit")
 check("hardware breakpoints: 6 slots" in out and "watchpoints: 4 slots" in out,
       "info breakpoints: the hardware slots")
