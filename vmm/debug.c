@@ -379,6 +379,25 @@ static uint64_t tg1_size(uint64_t tcr)
     }
 }
 
+/* v's translation registers; within one debug exit on v's own thread (mmu_cache_on) they are
+ * read once: the condition, the step past a breakpoint and the hit itself translate several
+ * addresses, each ONE_REG read a syscall */
+static int mmu_regs(struct vcpu *v, struct arm64_mmu_regs *r)
+{
+    if (v->dbg.mmu_cached) {
+        *r = v->dbg.mmu;
+        return 0;
+    }
+    if (vcpu_get_reg(v, REG_SCTLR_EL1, &r->sctlr) || vcpu_get_reg(v, REG_TCR_EL1, &r->tcr) ||
+        vcpu_get_reg(v, REG_TTBR0_EL1, &r->ttbr0) || vcpu_get_reg(v, REG_TTBR1_EL1, &r->ttbr1))
+        return -EIO;
+    if (v->dbg.mmu_cache_on) {
+        v->dbg.mmu = *r;
+        v->dbg.mmu_cached = true;
+    }
+    return 0;
+}
+
 static int walk_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
 {
     struct vm *vm = v->vm;
@@ -387,8 +406,7 @@ static int walk_translate(struct vcpu *v, uint64_t va, uint64_t *gpa)
     uint64_t pstate;
     int ret;
 
-    if (vcpu_get_reg(v, REG_SCTLR_EL1, &r.sctlr) || vcpu_get_reg(v, REG_TCR_EL1, &r.tcr) ||
-        vcpu_get_reg(v, REG_TTBR0_EL1, &r.ttbr0) || vcpu_get_reg(v, REG_TTBR1_EL1, &r.ttbr1))
+    if (mmu_regs(v, &r))
         return -EIO;
     ret = arm64_translate(&r, va, debug_read_phys, vm, &w);
     if (ret == 0) {
@@ -657,12 +675,10 @@ static void step_past_masked_end(struct vcpu *v)
     apply_guest_debug(v);
 }
 
-void debug_handle_exit(struct vcpu *v)
+static void debug_exit_dispatch(struct vcpu *v, uint32_t esr, uint64_t far, unsigned ec)
 {
     struct vm *vm = v->vm;
-    uint32_t esr = v->run->debug.arch.hsr;
-    uint64_t far = v->run->debug.arch.far, pc = 0, report;
-    unsigned ec = arm64_esr_ec(esr);
+    uint64_t pc = 0, report;
     int slot;
 
     switch (ec) {
@@ -716,6 +732,15 @@ void debug_handle_exit(struct vcpu *v)
             vm_request_exit(vm, 1, "vCPU %u: cannot re-inject debug exception ESR %#x", v->id,
                             esr);
     }
+}
+
+void debug_handle_exit(struct vcpu *v)
+{
+    uint32_t esr = v->run->debug.arch.hsr;
+
+    v->dbg.mmu_cache_on = true; /* the guest does not run until this exit is handled */
+    debug_exit_dispatch(v, esr, v->run->debug.arch.far, arm64_esr_ec(esr));
+    v->dbg.mmu_cache_on = v->dbg.mmu_cached = false;
 }
 
 int debug_init(struct vm *vm, bool wait)

@@ -5,6 +5,7 @@
 #define BRKVM_DEBUG_H
 
 #include <brkvm/arm64_hwdebug.h>
+#include <brkvm/arm64_mmu.h>
 #include <brkvm/breakpoints.h>
 #include <brkvm/gdb_target.h>
 
@@ -71,6 +72,9 @@ struct vcpu_debug {
      * it runs on.  One that merely stands at a breakpoint's address has not hit it yet. */
     bool brk_hit;
     uint64_t brk_hit_pc;
+    /* the translation registers, read once per debug exit (vmm/debug.c mmu_regs) */
+    bool mmu_cache_on, mmu_cached;
+    struct arm64_mmu_regs mmu;
     /* a hit while another stop waited for gdb: reported at the next resume that runs this vCPU,
      * if it still stands there and the breakpoint/watchpoint is still inserted */
     bool pending;
