@@ -5,6 +5,7 @@
 #define BRKVM_DEBUG_H
 
 #include <brkvm/arm64_hwdebug.h>
+#include <brkvm/arm64_mmu.h>
 #include <brkvm/breakpoints.h>
 #include <brkvm/gdb_target.h>
 
@@ -14,6 +15,16 @@
 
 struct vm;
 struct vcpu;
+
+/* gdb_target.c's translation cache, valid only while every vCPU stays paused: the last range
+ * found, [va, va + size) -> [pa, pa + size) for vCPU v, and v's MMU registers (one read per
+ * stop, so the block around a page is known without more ioctls) */
+struct debug_xlate {
+    bool valid, have_regs;
+    const struct vcpu *v, *regs_v;
+    uint64_t va, pa, size;
+    struct arm64_mmu_regs regs;
+};
 
 struct vm_debug {
     bool enabled;  /* --gdb given: vCPUs honour pause requests */
@@ -30,6 +41,7 @@ struct vm_debug {
     unsigned dev_busy;       /* device threads between debug_devices_enter and _leave */
     bool time_frozen;        /* the guest's virtual counter is held at frozen_cnt */
     uint64_t frozen_cnt;
+    struct debug_xlate xlate;
 };
 
 /* Per-vCPU debug state (inside struct vcpu). */
