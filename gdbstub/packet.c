@@ -149,7 +149,7 @@ static inline void enc_put(struct enc *e, uint8_t c)
 
 /* k >= 1 copies of c (a character that needs no escape): c, then '*' and a legal count for up
  * to 97 more, as often as it takes (3 bytes per 98 copies) */
-static void enc_run(struct enc *e, uint8_t c, size_t k)
+static void enc_rle(struct enc *e, uint8_t c, size_t k)
 {
     while (k) {
         size_t extra = k - 1 < 97 ? k - 1 : 97;
@@ -162,6 +162,22 @@ static void enc_run(struct enc *e, uint8_t c, size_t k)
         }
         k -= 1 + extra;
     }
+}
+
+/* the same, with the common case (a run too short to encode) inline */
+static inline void enc_run(struct enc *e, uint8_t c, size_t k)
+{
+    if (k > 3) {
+        enc_rle(e, c, k);
+        return;
+    }
+    if (e->o + k + 3 > e->cap) {
+        e->full = true;
+        return;
+    }
+    for (size_t j = 0; j < k; j++)
+        e->out[e->o++] = c;
+    e->sum += (uint8_t)(c * k);
 }
 
 static size_t enc_finish(struct enc *e)
@@ -209,7 +225,9 @@ size_t gdb_packet_encode(const uint8_t *payload, size_t len, uint8_t *out, size_
             continue;
         }
         /* the copies of c that follow, at most 97 per '*' */
-        size_t run = rle ? same_bytes(payload + i + 1, len - i - 1, c) : 0;
+        size_t run = rle && i + 1 < len && payload[i + 1] == c
+                         ? same_bytes(payload + i + 1, len - i - 1, c)
+                         : 0;
         enc_run(&e, c, 1 + run);
         i += 1 + run;
     }
@@ -220,40 +238,44 @@ size_t gdb_packet_encode_hex(const uint8_t *data, size_t n, uint8_t *out, size_t
 {
     static const char hex[] = "0123456789abcdef";
     struct enc e = {.out = out, .o = 1, .cap = cap};
-    uint8_t run_c = 0; /* the hex digit being repeated, run_k times so far (not yet written) */
-    size_t run_k = 0;
 
     if (cap < 4)
         return 0;
     out[0] = '$';
+    /* A run of 4 or more equal digits always holds a whole byte whose two digits are equal
+     * (0x00, 0x11, ...): other bytes go out as two literal digits; at such a byte the run is
+     * taken (its equal bytes eight at a time), with the digit before it (the last byte's low
+     * digit, if equal) and the one after it (the next byte's high digit, if equal). */
     for (size_t i = 0; i < n && !e.full;) {
-        uint8_t d = data[i], hi = (uint8_t)hex[d >> 4], lo = (uint8_t)hex[d & 15];
-
-        if (hi == lo && hi == run_c && run_k) {
-            /* a byte whose two digits continue the run (0x00, 0xff, ...): take the bytes
-             * equal to it eight at a time, two digits each */
-            size_t k = same_bytes(data + i, n - i, d);
-            run_k += 2 * k;
-            i += k;
+        uint8_t b = data[i];
+        if ((b >> 4) != (b & 15)) {
+            if (e.o + 2 + 3 > e.cap) {
+                e.full = true;
+                break;
+            }
+            e.out[e.o++] = (uint8_t)hex[b >> 4];
+            e.out[e.o++] = (uint8_t)hex[b & 15];
+            e.sum += (uint8_t)(hex[b >> 4] + hex[b & 15]);
+            i++;
             continue;
         }
-        if (hi != run_c) {
-            if (run_k)
-                enc_run(&e, run_c, run_k);
-            run_c = hi;
-            run_k = 0;
+        uint8_t c = (uint8_t)hex[b & 15];
+        size_t k = same_bytes(data + i, n - i, b), digits = 2 * k;
+        if (i && (uint8_t)hex[data[i - 1] & 15] == c) { /* written last, as a literal */
+            e.o--;
+            e.sum -= c;
+            digits++;
         }
-        run_k++;
-        if (lo != run_c) {
-            enc_run(&e, run_c, run_k);
-            run_c = lo;
-            run_k = 0;
+        i += k;
+        if (i < n && (uint8_t)hex[data[i] >> 4] == c) {
+            /* the next byte's high digit joins the run; its low digit differs from c */
+            enc_run(&e, c, digits + 1);
+            enc_put(&e, (uint8_t)hex[data[i] & 15]);
+            i++;
+        } else {
+            enc_run(&e, c, digits);
         }
-        run_k++;
-        i++;
     }
-    if (run_k)
-        enc_run(&e, run_c, run_k);
     return enc_finish(&e);
 }
 
