@@ -198,6 +198,12 @@ static size_t same_bytes(const uint8_t *p, size_t lim, uint8_t c)
     const uint64_t pat = c * 0x0101010101010101ULL;
     size_t k = 0;
 
+    /* 32 bytes per test while they all match (zeroed RAM), then 8, then 1 */
+    for (uint64_t w[4]; k + 32 <= lim; k += 32) {
+        memcpy(w, p + k, 32);
+        if (((w[0] ^ pat) | (w[1] ^ pat) | (w[2] ^ pat) | (w[3] ^ pat)) != 0)
+            break;
+    }
     for (uint64_t w; k + 8 <= lim; k += 8) {
         memcpy(&w, p + k, 8);
         if (w != pat)
