@@ -46,8 +46,9 @@ check(all(int(f[1], 16) >> 39 == 0x1ffffff for f in pac),
 run("delete")
 # gdb 16 reads memory with x (binary-upload+, raw bytes): dumps of kernel text and of this
 # task's stack over x must equal the same ranges read with m (hex), and x must be what was sent
+# (from _stext: the 64 KiB head at _text is not mapped once the kernel runs)
 sp = reg("sp")
-ranges = [("_text", sym_addr("_text"), 0x200000), ("stack", sp & ~0x3fff, 0x4000)]
+ranges = [("_stext", sym_addr("_stext"), 0x200000), ("stack", sp & ~0x3fff, 0x4000)]
 out = gdb.execute("set debug remote 1", to_string=True)
 try:
     out = gdb.execute(f"x/2gx {ranges[1][1] + 8}", to_string=True)
