@@ -326,7 +326,8 @@ static int t_write_reg(void *t, int thread, int regno, const uint8_t *buf)
 /* ---- translations kept while the guest is stopped ----
  * gdb reads in bursts while every vCPU is paused (a dump, a backtrace): the range around the
  * last address translated is kept, so a 64 MiB dump costs one translation per block (per page
- * where the guest maps pages) instead of one per 4 KiB.  Dropped before anything may run
+ * where the guest maps pages, without ioctls: the MMU registers are read once) instead of a
+ * full vm_debug_translate per 4 KiB.  Dropped before anything may run
  * (resume, attach, detach, monitor commands) and after any register or memory write (not
  * after a breakpoint's BRK word: an instruction, never a descriptor). */
 
@@ -334,32 +335,64 @@ static void xlate_drop(struct vm *vm)
 {
     vm->dbg.xlate.valid = false;
     vm->dbg.xlate.have_regs = false;
+    vm->dbg.xlate.agreed[0] = vm->dbg.xlate.agreed[1] = false;
 }
 
-/* keep the range around va -> gpa (gpa from vm_debug_translate, the authority): the block or
- * page of the leaf that a walk with v's current registers finds for va, if that walk agrees;
- * 1 GiB of the identity map with the MMU off; else the 4 KiB page */
-static void xlate_keep(struct vm *vm, struct vcpu *v, uint64_t va, uint64_t gpa)
+/* a walk of va with v's MMU registers, read once per stop */
+static int xlate_walk(struct vm *vm, struct vcpu *v, uint64_t va, struct arm64_walk *w)
 {
     struct debug_xlate *x = &vm->dbg.xlate;
-    struct arm64_walk w;
-    uint64_t size = 4096;
 
     if (!x->have_regs || x->regs_v != v) {
         x->regs_v = v;
+        x->agreed[0] = x->agreed[1] = false;
         x->have_regs = !vcpu_get_reg(v, REG_SCTLR_EL1, &x->regs.sctlr) &&
                        !vcpu_get_reg(v, REG_TCR_EL1, &x->regs.tcr) &&
                        !vcpu_get_reg(v, REG_TTBR0_EL1, &x->regs.ttbr0) &&
                        !vcpu_get_reg(v, REG_TTBR1_EL1, &x->regs.ttbr1);
     }
-    if (x->have_regs && arm64_translate(&x->regs, va, debug_read_phys, vm, &w) == 0 &&
-        w.pa == gpa)
-        size = w.level < 0 ? 1ULL << 30 : w.page_size;
+    return x->have_regs ? arm64_translate(&x->regs, va, debug_read_phys, vm, w) : -EIO;
+}
+
+/* keep [va's block or page] -> gpa: the leaf's size when the walk w found gpa for va, 1 GiB
+ * of the identity map with the MMU off, else just the 4 KiB page */
+static void xlate_keep(struct vm *vm, struct vcpu *v, uint64_t va, uint64_t gpa,
+                       const struct arm64_walk *w)
+{
+    struct debug_xlate *x = &vm->dbg.xlate;
+    uint64_t size = !w ? 4096 : w->level < 0 ? 1ULL << 30 : w->page_size;
+
     x->valid = true;
     x->v = v;
     x->size = size;
     x->va = va & ~(size - 1);
     x->pa = gpa - (va - x->va);
+}
+
+/* va's guest-physical address: vm_debug_translate (page tables, KPTI's kernel tables, the load
+ * map) is the authority; once a walk with the cached registers has given its answer for an
+ * address of the same half, that walk alone serves the other addresses it maps (it is the
+ * first thing vm_debug_translate tries), so each new page costs no ioctl */
+static int xlate_miss(struct vm *vm, struct vcpu *v, uint64_t va, uint64_t *gpa)
+{
+    struct debug_xlate *x = &vm->dbg.xlate;
+    struct arm64_walk w;
+    int half = (va >> 55) & 1;
+
+    if (x->have_regs && x->regs_v == v && x->agreed[half] && !xlate_walk(vm, v, va, &w)) {
+        *gpa = w.pa;
+        xlate_keep(vm, v, va, *gpa, &w);
+        return 0;
+    }
+    if (vm_debug_translate(v, va, gpa))
+        return -EFAULT;
+    if (!xlate_walk(vm, v, va, &w) && w.pa == *gpa) {
+        x->agreed[half] = true;
+        xlate_keep(vm, v, va, *gpa, &w);
+    } else {
+        xlate_keep(vm, v, va, *gpa, NULL);
+    }
+    return 0;
 }
 
 /* The guest-physical address of addr and how many bytes from there (at most want) are
@@ -380,10 +413,8 @@ static int resolve(struct vm *vm, struct vcpu *v, uint64_t addr, size_t want, bo
             if (vm_gpa_to_hva(vm, *gpa, *chunk)) /* else it crosses a RAM slot: by page */
                 return 0;
         }
-    } else if (vm_debug_translate(v, addr, gpa)) {
+    } else if (xlate_miss(vm, v, addr, gpa)) {
         return -EFAULT;
-    } else {
-        xlate_keep(vm, v, addr, *gpa);
     }
     *chunk = want < in_page ? want : in_page;
     return vm_gpa_to_hva(vm, *gpa, *chunk) ? 0 : -EFAULT;

@@ -17,10 +17,11 @@ struct vm;
 struct vcpu;
 
 /* gdb_target.c's translation cache, valid only while every vCPU stays paused: the last range
- * found, [va, va + size) -> [pa, pa + size) for vCPU v, and v's MMU registers (one read per
- * stop, so the block around a page is known without more ioctls) */
+ * found, [va, va + size) -> [pa, pa + size) for vCPU v, and regs_v's MMU registers (one read
+ * per stop, so the block around a page is known without more ioctls); agreed[h]: a walk with
+ * them gave vm_debug_translate's answer for an address of half h (1: TTBR1) */
 struct debug_xlate {
-    bool valid, have_regs;
+    bool valid, have_regs, agreed[2];
     const struct vcpu *v, *regs_v;
     uint64_t va, pa, size;
     struct arm64_mmu_regs regs;
