@@ -10,7 +10,8 @@
  * ";thread:N;" to p/P/g/G, which stub.c does not parse; it sends Hg instead),
  * QListThreadsInStopReply, qVAttachOrWaitSupported, QEnableErrorStrings,
  * qStructuredDataPlugins, qShlibInfoAddr, qMemoryRegionInfo, jThreadsInfo,
- * jThreadExtendedInfo, x (binary memory read: LLDB uses m).
+ * jThreadExtendedInfo.  x is gdb 16's binary read (stub_data.c): LLDB 15 probes it with x0,0,
+ * gets "b" (an empty read), not the "OK" it wants, and keeps using m.
  *
  * The triple is "aarch64-unknown-none": the OS must stay unknown.  With "linux" LLDB picks its
  * Linux dynamic loader, which relocates a loaded ELF (counter.elf, a vmlinux) away from its

@@ -129,57 +129,160 @@ static bool rle_count_ok(size_t n)
     return n >= 3 && n <= 97 && n != 6 && n != 7 && n != 14 && n != 16;
 }
 
-size_t gdb_packet_encode(const uint8_t *payload, size_t len, uint8_t *out, size_t cap, bool rle)
+/* The framed output being built: '$' is written first, room for "#cc" is always kept. */
+struct enc {
+    uint8_t *out;
+    size_t o, cap;
+    uint8_t sum;
+    bool full;
+};
+
+static inline void enc_put(struct enc *e, uint8_t c)
+{
+    if (e->o + 3 >= e->cap) {
+        e->full = true;
+        return;
+    }
+    e->out[e->o++] = c;
+    e->sum += c;
+}
+
+/* k >= 1 copies of c (a character that needs no escape): c, then '*' and a legal count for up
+ * to 97 more, as often as it takes (3 bytes per 98 copies) */
+static void enc_rle(struct enc *e, uint8_t c, size_t k)
+{
+    while (k) {
+        size_t extra = k - 1 < 97 ? k - 1 : 97;
+        while (extra && !rle_count_ok(extra))
+            extra--; /* shrunk to a legal count; below 3 the copies go out literally */
+        enc_put(e, c);
+        if (extra) {
+            enc_put(e, '*');
+            enc_put(e, (uint8_t)(extra + 29));
+        }
+        k -= 1 + extra;
+    }
+}
+
+/* the same, with the common case (a run too short to encode) inline */
+static inline void enc_run(struct enc *e, uint8_t c, size_t k)
+{
+    if (k > 3) {
+        enc_rle(e, c, k);
+        return;
+    }
+    if (e->o + k + 3 > e->cap) {
+        e->full = true;
+        return;
+    }
+    for (size_t j = 0; j < k; j++)
+        e->out[e->o++] = c;
+    e->sum += (uint8_t)(c * k);
+}
+
+static size_t enc_finish(struct enc *e)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    uint8_t sum = 0;
 
-#define EMIT(ch)                                                                                   \
-    do {                                                                                           \
-        if (o + 3 >= cap)                                                                          \
-            return 0;                                                                              \
-        out[o++] = (ch);                                                                           \
-    } while (0)
+    if (e->full || e->o + 3 > e->cap)
+        return 0;
+    e->out[e->o++] = '#';
+    e->out[e->o++] = hex[e->sum >> 4];
+    e->out[e->o++] = hex[e->sum & 15];
+    return e->o;
+}
+
+/* how many of p[0..lim) equal c, eight at a time while they do */
+static size_t same_bytes(const uint8_t *p, size_t lim, uint8_t c)
+{
+    const uint64_t pat = c * 0x0101010101010101ULL;
+    size_t k = 0;
+
+    /* 32 bytes per test while they all match (zeroed RAM), then 8, then 1 */
+    for (uint64_t w[4]; k + 32 <= lim; k += 32) {
+        memcpy(w, p + k, 32);
+        if (((w[0] ^ pat) | (w[1] ^ pat) | (w[2] ^ pat) | (w[3] ^ pat)) != 0)
+            break;
+    }
+    for (uint64_t w; k + 8 <= lim; k += 8) {
+        memcpy(&w, p + k, 8);
+        if (w != pat)
+            break;
+    }
+    while (k < lim && p[k] == c)
+        k++;
+    return k;
+}
+
+size_t gdb_packet_encode(const uint8_t *payload, size_t len, uint8_t *out, size_t cap, bool rle)
+{
+    struct enc e = {.out = out, .o = 1, .cap = cap};
 
     if (cap < 4)
         return 0;
-    out[o++] = '$';
-    for (size_t i = 0; i < len;) {
+    out[0] = '$';
+    for (size_t i = 0; i < len && !e.full;) {
         uint8_t c = payload[i];
-        size_t run = 1;
 
         if (needs_escape(c)) {
-            EMIT('}');
-            EMIT(c ^ 0x20);
-            sum += '}' + (c ^ 0x20);
+            enc_put(&e, '}');
+            enc_put(&e, c ^ 0x20);
             i++;
             continue;
         }
-        EMIT(c);
-        sum += c;
-        i++;
-        if (!rle)
+        /* the copies of c that follow, at most 97 per '*' */
+        size_t run = rle && i + 1 < len && payload[i + 1] == c
+                         ? same_bytes(payload + i + 1, len - i - 1, c)
+                         : 0;
+        enc_run(&e, c, 1 + run);
+        i += 1 + run;
+    }
+    return enc_finish(&e);
+}
+
+size_t gdb_packet_encode_hex(const uint8_t *data, size_t n, uint8_t *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    struct enc e = {.out = out, .o = 1, .cap = cap};
+
+    if (cap < 4)
+        return 0;
+    out[0] = '$';
+    /* A run of 4 or more equal digits always holds a whole byte whose two digits are equal
+     * (0x00, 0x11, ...): other bytes go out as two literal digits; at such a byte the run is
+     * taken (its equal bytes eight at a time), with the digit before it (the last byte's low
+     * digit, if equal) and the one after it (the next byte's high digit, if equal). */
+    for (size_t i = 0; i < n && !e.full;) {
+        uint8_t b = data[i];
+        if ((b >> 4) != (b & 15)) {
+            if (e.o + 2 + 3 > e.cap) {
+                e.full = true;
+                break;
+            }
+            e.out[e.o++] = (uint8_t)hex[b >> 4];
+            e.out[e.o++] = (uint8_t)hex[b & 15];
+            e.sum += (uint8_t)(hex[b >> 4] + hex[b & 15]);
+            i++;
             continue;
-        while (i + run - 1 < len && payload[i + run - 1] == c && run - 1 < 97)
-            run++;
-        run--; /* extra copies after the one emitted */
-        while (run && !rle_count_ok(run))
-            run--; /* shrink to a legal count; the rest goes out literally */
-        if (run) {
-            EMIT('*');
-            EMIT((uint8_t)(run + 29));
-            sum += '*' + (uint8_t)(run + 29);
-            i += run;
+        }
+        uint8_t c = (uint8_t)hex[b & 15];
+        size_t k = same_bytes(data + i, n - i, b), digits = 2 * k;
+        if (i && (uint8_t)hex[data[i - 1] & 15] == c) { /* written last, as a literal */
+            e.o--;
+            e.sum -= c;
+            digits++;
+        }
+        i += k;
+        if (i < n && (uint8_t)hex[data[i] >> 4] == c) {
+            /* the next byte's high digit joins the run; its low digit differs from c */
+            enc_run(&e, c, digits + 1);
+            enc_put(&e, (uint8_t)hex[data[i] & 15]);
+            i++;
+        } else {
+            enc_run(&e, c, digits);
         }
     }
-#undef EMIT
-    if (o + 3 > cap)
-        return 0;
-    out[o++] = '#';
-    out[o++] = hex[sum >> 4];
-    out[o++] = hex[sum & 15];
-    return o;
+    return enc_finish(&e);
 }
 
 void gdb_hex_encode(const uint8_t *in, size_t n, char *out)

@@ -63,6 +63,17 @@ void send_reply(struct gdb_stub *s)
     s->reply_len = 0;
 }
 
+void send_hex_reply(struct gdb_stub *s, const uint8_t *data, size_t n)
+{
+    size_t len = gdb_packet_encode_hex(data, n, s->tx, 2 * REPLY_CAP + 8);
+
+    s->tx_len = len;
+    s->replied = true;
+    g_debug("-> (%zu bytes as hex, %zu framed)", n, len);
+    if (len && s->send(s->io, s->tx, len) < 0)
+        g_info("send failed");
+}
+
 /* ---- threads ---- */
 
 int nr_threads(struct gdb_stub *s)
@@ -175,6 +186,7 @@ static const struct gdb_cmd commands[] = {
     {"p", false, h_read_reg},
     {"P", false, h_write_reg},
     {"m", false, h_read_mem},
+    {"x", false, h_read_mem_bin},
     {"M", false, h_write_mem_hex},
     {"X", false, h_write_mem_bin},
     {"Z", false, h_breakpoint},
@@ -201,10 +213,11 @@ static bool try_table(struct gdb_stub *s, const struct gdb_cmd *table, size_t n,
         const struct gdb_cmd *c = &table[i];
         size_t pl = strlen(c->prefix);
         if (c->exact ? strcmp(pkt, c->prefix) == 0 : strncmp(pkt, c->prefix, pl) == 0) {
+            s->replied = false;
             c->fn(s, pkt + pl, len - pl);
             if (s->status == GDB_STUB_KILLED || s->status == GDB_STUB_DETACHED)
                 return true;
-            if (!s->running && c->fn != h_noack)
+            if (!s->running && c->fn != h_noack && !s->replied)
                 send_reply(s);
             return true;
         }

@@ -8,7 +8,8 @@
 #include <glib.h>
 
 #define REPLY_CAP (GDB_PACKET_SIZE + 64)
-#define MEM_CHUNK (GDB_PACKET_SIZE / 2 - 32) /* largest m reply that fits, in bytes */
+#define MEM_CHUNK (GDB_PACKET_SIZE / 2) /* largest m reply, in bytes: what gdb asks for */
+#define BIN_CHUNK (GDB_PACKET_SIZE - 1) /* largest x reply, in bytes (after its 'b') */
 
 struct gdb_stub {
     const struct gdb_target_ops *ops;
@@ -30,6 +31,7 @@ struct gdb_stub {
     enum gdb_stub_status status;
     uint8_t reply[REPLY_CAP];
     size_t reply_len;
+    bool replied; /* the handler sent its reply itself (send_hex_reply) */
     uint8_t membuf[GDB_PACKET_SIZE / 2]; /* m and M data */
     uint8_t *tx;  /* last framed packet, for retransmission after '-' */
     size_t tx_len;
@@ -47,6 +49,8 @@ void reply_str(struct gdb_stub *s, const char *str);
 void reply_fmt(struct gdb_stub *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void reply_hex(struct gdb_stub *s, const uint8_t *p, size_t n);
 void send_reply(struct gdb_stub *s);
+/* send data[0..n) as a hex reply now, framed straight from data (no hex string built) */
+void send_hex_reply(struct gdb_stub *s, const uint8_t *data, size_t n);
 /* the thread registers and memory are read from (Hg, else the last stop's) */
 int cur_thread(struct gdb_stub *s);
 
@@ -101,6 +105,7 @@ void h_write_regs(struct gdb_stub *s, const char *arg, size_t len);
 void h_read_reg(struct gdb_stub *s, const char *arg, size_t len);
 void h_write_reg(struct gdb_stub *s, const char *arg, size_t len);
 void h_read_mem(struct gdb_stub *s, const char *arg, size_t len);
+void h_read_mem_bin(struct gdb_stub *s, const char *arg, size_t len);
 void h_write_mem_hex(struct gdb_stub *s, const char *arg, size_t len);
 void h_write_mem_bin(struct gdb_stub *s, const char *arg, size_t len);
 void h_set_thread(struct gdb_stub *s, const char *arg, size_t len);

@@ -18,7 +18,8 @@ void h_query_halt(struct gdb_stub *s, const char *arg, size_t len)
 void h_supported(struct gdb_stub *s, const char *arg, size_t len)
 {
     reply_fmt(s, "PacketSize=%x;qXfer:features:read+;swbreak+;%s%sQStartNoAckMode+;"
-                 "vContSupported+", GDB_PACKET_SIZE, s->ops->insert_hw ? "hwbreak+;" : "",
+                 "vContSupported+;binary-upload+", GDB_PACKET_SIZE,
+              s->ops->insert_hw ? "hwbreak+;" : "",
               s->ops->set_bp_agent ? "ConditionalBreakpoints+;BreakpointCommands+;" : "");
 }
 

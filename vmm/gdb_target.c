@@ -354,16 +354,99 @@ static int t_write_reg(void *t, int thread, int regno, const uint8_t *buf)
     return vcpu_set_reg(v, REG_X(regno), val);
 }
 
-/* The guest-physical address of addr and how many bytes from there lie in one page. */
+/* ---- translations kept while the guest is stopped ----
+ * gdb reads in bursts while every vCPU is paused (a dump, a backtrace): the range around the
+ * last address translated is kept, so a 64 MiB dump costs one translation per block (per page
+ * where the guest maps pages, without ioctls: the MMU registers are read once) instead of a
+ * full vm_debug_translate per 4 KiB.  Dropped before anything may run
+ * (resume, attach, detach, monitor commands) and after any register or memory write (not
+ * after a breakpoint's BRK word: an instruction, never a descriptor). */
+
+static void xlate_drop(struct vm *vm)
+{
+    vm->dbg.xlate.valid = false;
+    vm->dbg.xlate.have_regs = false;
+    vm->dbg.xlate.agreed[0] = vm->dbg.xlate.agreed[1] = false;
+}
+
+/* a walk of va with v's MMU registers, read once per stop */
+static int xlate_walk(struct vm *vm, struct vcpu *v, uint64_t va, struct arm64_walk *w)
+{
+    struct debug_xlate *x = &vm->dbg.xlate;
+
+    if (!x->have_regs || x->regs_v != v) {
+        x->regs_v = v;
+        x->agreed[0] = x->agreed[1] = false;
+        x->have_regs = !vcpu_get_reg(v, REG_SCTLR_EL1, &x->regs.sctlr) &&
+                       !vcpu_get_reg(v, REG_TCR_EL1, &x->regs.tcr) &&
+                       !vcpu_get_reg(v, REG_TTBR0_EL1, &x->regs.ttbr0) &&
+                       !vcpu_get_reg(v, REG_TTBR1_EL1, &x->regs.ttbr1);
+    }
+    return x->have_regs ? arm64_translate(&x->regs, va, debug_read_phys, vm, w) : -EIO;
+}
+
+/* keep [va's block or page] -> gpa: the leaf's size when the walk w found gpa for va, 1 GiB
+ * of the identity map with the MMU off, else just the 4 KiB page */
+static void xlate_keep(struct vm *vm, struct vcpu *v, uint64_t va, uint64_t gpa,
+                       const struct arm64_walk *w)
+{
+    struct debug_xlate *x = &vm->dbg.xlate;
+    uint64_t size = !w ? 4096 : w->level < 0 ? 1ULL << 30 : w->page_size;
+
+    x->valid = true;
+    x->v = v;
+    x->size = size;
+    x->va = va & ~(size - 1);
+    x->pa = gpa - (va - x->va);
+}
+
+/* va's guest-physical address: vm_debug_translate (page tables, KPTI's kernel tables, the load
+ * map) is the authority; once a walk with the cached registers has given its answer for an
+ * address of the same half, that walk alone serves the other addresses it maps (it is the
+ * first thing vm_debug_translate tries), so each new page costs no ioctl */
+static int xlate_miss(struct vm *vm, struct vcpu *v, uint64_t va, uint64_t *gpa)
+{
+    struct debug_xlate *x = &vm->dbg.xlate;
+    struct arm64_walk w;
+    int half = (va >> 55) & 1;
+
+    if (x->have_regs && x->regs_v == v && x->agreed[half] && !xlate_walk(vm, v, va, &w)) {
+        *gpa = w.pa;
+        xlate_keep(vm, v, va, *gpa, &w);
+        return 0;
+    }
+    if (vm_debug_translate(v, va, gpa))
+        return -EFAULT;
+    if (!xlate_walk(vm, v, va, &w) && w.pa == *gpa) {
+        x->agreed[half] = true;
+        xlate_keep(vm, v, va, *gpa, &w);
+    } else {
+        xlate_keep(vm, v, va, *gpa, NULL);
+    }
+    return 0;
+}
+
+/* The guest-physical address of addr and how many bytes from there (at most want) are
+ * contiguous in guest-physical memory and in brkvm's mapping of it. */
 static int resolve(struct vm *vm, struct vcpu *v, uint64_t addr, size_t want, bool phys,
                    uint64_t *gpa, size_t *chunk)
 {
+    struct debug_xlate *x = &vm->dbg.xlate;
     size_t in_page = 4096 - (addr & 4095); /* per 4K: safe for every granule */
 
-    if (phys)
+    if (phys) {
         *gpa = addr;
-    else if (vm_debug_translate(v, addr, gpa))
+    } else if (x->valid && x->v == v && addr - x->va < x->size) {
+        uint64_t left = x->size - (addr - x->va);
+        *gpa = x->pa + (addr - x->va);
+        if (left > in_page) {
+            *chunk = want < left ? want : (size_t)left;
+            if (vm_gpa_to_hva(vm, *gpa, *chunk)) /* else it crosses a RAM slot: by page */
+                return 0;
+        }
+    } else if (xlate_miss(vm, v, addr, gpa)) {
         return -EFAULT;
+    }
     *chunk = want < in_page ? want : in_page;
     return vm_gpa_to_hva(vm, *gpa, *chunk) ? 0 : -EFAULT;
 }
@@ -401,7 +484,7 @@ static long t_write_mem(void *t, int thread, uint64_t addr, const uint8_t *buf, 
         uint64_t gpa;
         size_t chunk;
         uint8_t tmp[4096];
-        if (resolve(vm, v, addr + done, len - done, phys, &gpa, &chunk))
+        if (resolve(vm, v, addr + done, MIN(len - done, sizeof(tmp)), phys, &gpa, &chunk))
             break;
         uint8_t *hva = vm_gpa_to_hva(vm, gpa, chunk);
         bp_shadow_write(&vm->dbg.bps, gpa, buf + done, tmp, chunk, hva);
@@ -409,6 +492,7 @@ static long t_write_mem(void *t, int thread, uint64_t addr, const uint8_t *buf, 
         __builtin___clear_cache((char *)hva, (char *)hva + chunk);
         done += chunk;
     }
+    xlate_drop(vm); /* the write may have changed page tables */
     return done ? (long)done : -EFAULT;
 }
 
@@ -796,15 +880,50 @@ static void t_kill(void *t)
     vm_request_exit(t, 0, "killed from the debugger (gdb 'kill')");
 }
 
+/* the operations after which kept translations may be stale (see xlate_drop) */
+static int t_attach_fresh(void *t, struct gdb_stop *where)
+{
+    xlate_drop(t);
+    return t_attach(t, where);
+}
+
+static int t_write_reg_fresh(void *t, int thread, int regno, const uint8_t *buf)
+{
+    int r = t_write_reg(t, thread, regno, buf);
+
+    xlate_drop(t);
+    return r;
+}
+
+static int t_resume_fresh(void *t, const enum gdb_action *act)
+{
+    xlate_drop(t);
+    return t_resume(t, act);
+}
+
+static void t_detach_fresh(void *t)
+{
+    xlate_drop(t);
+    t_detach(t);
+}
+
+static int t_monitor_fresh(void *t, int thread, const char *cmd, void *out)
+{
+    int r = debug_monitor(t, thread, cmd, out);
+
+    xlate_drop(t);
+    return r;
+}
+
 const struct gdb_target_ops vm_gdb_target_ops = {
-    .attach = t_attach,
+    .attach = t_attach_fresh,
     .take_stop = t_take_stop,
     .take_output = t_take_output,
     .nr_threads = t_nr_threads,
     .features = t_features,
     .sve_vq = t_sve_vq,
     .read_reg = t_read_reg,
-    .write_reg = t_write_reg,
+    .write_reg = t_write_reg_fresh,
     .read_mem = t_read_mem,
     .write_mem = t_write_mem,
     .insert_sw_bp = t_insert_sw_bp,
@@ -812,10 +931,10 @@ const struct gdb_target_ops vm_gdb_target_ops = {
     .set_bp_agent = t_set_bp_agent,
     .insert_hw = t_insert_hw,
     .remove_hw = t_remove_hw,
-    .resume = t_resume,
+    .resume = t_resume_fresh,
     .interrupt = t_interrupt,
-    .detach = t_detach,
+    .detach = t_detach_fresh,
     .kill = t_kill,
-    .monitor = debug_monitor,
+    .monitor = t_monitor_fresh,
     .offsets = t_offsets,
 };

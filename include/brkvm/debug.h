@@ -16,6 +16,17 @@
 struct vm;
 struct vcpu;
 
+/* gdb_target.c's translation cache, valid only while every vCPU stays paused: the last range
+ * found, [va, va + size) -> [pa, pa + size) for vCPU v, and regs_v's MMU registers (one read
+ * per stop, so the block around a page is known without more ioctls); agreed[h]: a walk with
+ * them gave vm_debug_translate's answer for an address of half h (1: TTBR1) */
+struct debug_xlate {
+    bool valid, have_regs, agreed[2];
+    const struct vcpu *v, *regs_v;
+    uint64_t va, pa, size;
+    struct arm64_mmu_regs regs;
+};
+
 struct vm_debug {
     bool enabled;  /* --gdb given: vCPUs honour pause requests */
     bool attached; /* a debugger is connected: KVM guest debugging is on */
@@ -37,6 +48,7 @@ struct vm_debug {
     uint64_t silent;         /* hits not reported: their commands ran (agent dprintf) */
     void *output;            /* GString: agent dprintf text for gdb's console, not yet sent */
     uint64_t output_dropped; /* bytes of it dropped (gdb did not take it fast enough) */
+    struct debug_xlate xlate;
 };
 
 /* Per-vCPU debug state (inside struct vcpu). */

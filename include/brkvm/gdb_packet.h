@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GDB_PACKET_SIZE 0x10000 /* largest decoded payload accepted; advertised as PacketSize */
+/* Largest decoded payload accepted, advertised as PacketSize.  gdb asks for PacketSize / 2
+ * bytes per 'm' (PacketSize per gdb 16's binary 'x'), so a 64 MiB dump takes 128 round trips
+ * (64 with 'x') instead of 2048 at 64 KiB; the stub's buffers grow with it (~5 MiB). */
+#define GDB_PACKET_SIZE 0x100000
 #define GDB_INTERRUPT 0x03
 
 enum gdb_rx_event {
@@ -42,6 +45,14 @@ enum gdb_rx_event gdb_rx_feed(struct gdb_rx *rx, uint8_t byte);
  * fit.  A buffer of 2 * len + 4 bytes is always enough.
  */
 size_t gdb_packet_encode(const uint8_t *payload, size_t len, uint8_t *out, size_t cap, bool rle);
+
+/*
+ * The same for a reply that is data[0..n) as hex digits (an 'm' reply), without building the
+ * hex string: digits never need escapes; runs of a digit (zeroed memory: '0') are
+ * run-length encoded, a run of bytes like 0x00 taken eight at a time.  Returns the framed
+ * length or 0 if it does not fit; 2 * n + 4 bytes are always enough.
+ */
+size_t gdb_packet_encode_hex(const uint8_t *data, size_t n, uint8_t *out, size_t cap);
 
 /* Hex helpers.  gdb_hex_decode returns the bytes written or -1 on a non-hex digit / odd length. */
 /* the value of one hex digit (either case), -1 for anything else */

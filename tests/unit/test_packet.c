@@ -470,6 +470,78 @@ static void test_encode_random(void)
     g_free(rx);
 }
 
+/* an 'm' reply framed by gdb_packet_encode_hex decodes to the hex digits of data */
+static void round_trip_hex(struct gdb_rx *rx, const uint8_t *data, size_t n)
+{
+    size_t cap = 2 * n + 4;
+    uint8_t *out = g_malloc(cap);
+    char *want = g_malloc(2 * n + 1);
+    size_t len = gdb_packet_encode_hex(data, n, out, cap);
+
+    gdb_hex_encode(data, n, want);
+    g_assert_cmpuint(len, >, 0);
+    check_encoded(out, len, true);
+    g_assert_cmpint(feed(rx, out, len), ==, GDB_RX_PACKET);
+    g_assert_cmpuint(rx->len, ==, 2 * n);
+    g_assert_true(memcmp(rx->buf, want, 2 * n) == 0);
+    /* never longer than the plain encoder's framing of the hex string */
+    g_assert_cmpuint(len, <=, gdb_packet_encode((const uint8_t *)want, 2 * n, out, cap, true));
+    len = gdb_packet_encode_hex(data, n, out, cap);
+    g_assert_cmpuint(gdb_packet_encode_hex(data, n, out, len), ==, len);
+    g_assert_cmpuint(gdb_packet_encode_hex(data, n, out, len - 1), ==, 0);
+    g_free(want);
+    g_free(out);
+}
+
+static void test_encode_hex(void)
+{
+    struct gdb_rx *rx = rx_new();
+    GRand *r = g_rand_new_with_seed(0x6d6d);
+    size_t big = GDB_PACKET_SIZE / 2;
+    uint8_t *p = g_malloc0(big), out[64];
+
+    g_assert_cmpuint(gdb_packet_encode_hex(p, 0, out, sizeof(out)), ==, 4);
+    g_assert_true(memcmp(out, "$#00", 4) == 0);
+    p[0] = 0xab;
+    g_assert_cmpuint(gdb_packet_encode_hex(p, 1, out, sizeof(out)), ==, 6);
+    g_assert_true(memcmp(out, "$ab#c3", 6) == 0);
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t len = (size_t)g_rand_int_range(r, 0, 200);
+        int mode = g_rand_int_range(r, 0, 4);
+        for (size_t i = 0; i < len; i++) {
+            switch (mode) {
+            case 0: p[i] = (uint8_t)g_rand_int(r); break;
+            case 1: /* mostly zero, as RAM is */
+                p[i] = g_rand_int_range(r, 0, 16) ? 0 : (uint8_t)g_rand_int(r);
+                break;
+            case 2: /* bytes whose digits are equal, and their neighbours */
+                p[i] = (uint8_t)"\x00\x11\xff\x10\x01\xf0"[g_rand_int_range(r, 0, 6)];
+                break;
+            default: /* runs of random length and value */
+                p[i] = i && g_rand_int_range(r, 0, 8) ? p[i - 1] : (uint8_t)g_rand_int(r);
+            }
+        }
+        round_trip_hex(rx, p, len);
+    }
+    /* a whole 'm' reply of zeroed memory with a few bytes set at odd places */
+    memset(p, 0, big);
+    round_trip_hex(rx, p, big);
+    p[1] = 1;
+    p[big / 3] = 0x10;
+    p[big - 1] = 0xff;
+    round_trip_hex(rx, p, big);
+    /* zeros take 3 bytes per 98 digits: 1 MiB of digits in ~32 KiB */
+    {
+        uint8_t *o = g_malloc(2 * big + 4);
+        memset(p, 0, big);
+        g_assert_cmpuint(gdb_packet_encode_hex(p, big, o, 2 * big + 4), <, 2 * big * 3 / 98 + 8);
+        g_free(o);
+    }
+    g_free(p);
+    g_rand_free(r);
+    g_free(rx);
+}
+
 static void test_encode_cap(void)
 {
     uint8_t out[64];
@@ -565,6 +637,7 @@ int main(int argc, char **argv)
     g_test_add_func("/packet/encode/rle-counts", test_encode_rle_counts);
     g_test_add_func("/packet/encode/random", test_encode_random);
     g_test_add_func("/packet/encode/cap", test_encode_cap);
+    g_test_add_func("/packet/encode/hex", test_encode_hex);
     g_test_add_func("/packet/hex", test_hex);
     g_test_add_func("/packet/hex-u64", test_hex_u64);
     return g_test_run();
