@@ -60,7 +60,8 @@ static void eval_print(void *opaque, const char *text)
 {
     struct vcpu *v = opaque;
 
-    g_info("dprintf (vCPU %u): %.*s", v->id, (int)strcspn(text, "\n"), text);
+    if (v->vm->cfg->loglevel >= LOG_LVL_INFO) /* not formatted at all otherwise */
+        g_info("dprintf (vCPU %u): %.*s", v->id, (int)strcspn(text, "\n"), text);
     debug_cond_output(v->vm, text);
 }
 
@@ -101,11 +102,13 @@ void debug_cond_output(struct vm *vm, const char *text)
     pthread_mutex_lock(&vm->dbg.lock);
     if (!vm->dbg.output)
         vm->dbg.output = g_string_new(NULL);
+    bool was_empty = !((GString *)vm->dbg.output)->len && !vm->dbg.output_dropped;
     if (((GString *)vm->dbg.output)->len + n > OUTPUT_MAX)
         vm->dbg.output_dropped += n;
     else
         g_string_append_len(vm->dbg.output, text, (gssize)n);
-    notify_stub(vm);
+    if (was_empty) /* the stub thread takes all there is when it wakes */
+        notify_stub(vm);
     pthread_mutex_unlock(&vm->dbg.lock);
 }
 
