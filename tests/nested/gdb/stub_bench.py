@@ -38,6 +38,7 @@ import time
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
 import brkvm_test  # noqa: E402
+import stub_proxy  # noqa: E402
 from brkvm_test import check, connect, done, log, pc, run, sym_addr  # noqa: E402
 
 import gdb  # noqa: E402
@@ -423,7 +424,7 @@ finally:
     for m in MARKS.get(PART, []):       # the scenario waits for every mark: a failed row too
         if m not in MARKS_DONE:
             mark(m)
-    proxy.kill()
+    stub_proxy.stop(proxy)  # not kill(): it could drop gdb's last packet, the `k`
     for x in (PROXY_LOG, PROXY_ON):
         if os.path.exists(x):
             os.unlink(x)

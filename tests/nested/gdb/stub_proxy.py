@@ -3,12 +3,38 @@ row 4 (stop latency): `python3 stub_proxy.py LISTEN_PORT UPSTREAM_PORT LOG ONFIL
 on 127.0.0.1:LISTEN_PORT (one connection at a time, again after each ends: connect() retries),
 relays both ways to 127.0.0.1:UPSTREAM_PORT, and while the file ONFILE exists appends a line per
 received chunk to LOG:  <CLOCK_MONOTONIC seconds> <g2s|s2g> <the chunk's first 48 bytes>.
-gdb's own Python cannot relay (it may hold its lock while a command runs): a separate process."""
+gdb's own Python cannot relay (it may hold its lock while a command runs): a separate process.
+End it with stop(proc): SIGTERM lets the relay finish passing on what gdb sent before it closed
+(its `kill` sends `k` and closes at once: a SIGKILLed relay could drop that `k`, and the VMM,
+seeing only the connection close, would go on running)."""
 import os
 import select
+import signal
 import socket
+import subprocess
 import sys
 import time
+
+_relaying = False
+_stopping = False
+
+
+def _on_term(sig, frame):
+    global _stopping
+    _stopping = True
+    if not _relaying:
+        sys.exit(0)     # between connections: nothing in flight
+
+
+def stop(proc, timeout=5.0):
+    """end the relay process proc once the connection it serves has closed (SIGTERM), at most
+    timeout seconds later (then SIGKILL)"""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def relay(a, b, log, onfile):
@@ -27,6 +53,8 @@ def relay(a, b, log, onfile):
 
 
 def main():
+    global _relaying
+    signal.signal(signal.SIGTERM, _on_term)
     lport, uport, logpath, onfile = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -43,12 +71,16 @@ def main():
                 continue
             for s in (g, u):
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            _relaying = True
             try:
                 relay(g, u, log, onfile)
             except OSError:
                 pass
+            _relaying = False
             g.close()
             u.close()
+            if _stopping:
+                return
 
 
 if __name__ == "__main__":
