@@ -57,18 +57,23 @@ void notify_stub(struct vm *vm)
         g_warning("stop notification: %s", strerror(errno));
 }
 
+/* lock held: ask v to pause; false if it is pausing or paused already */
+bool request_pause(struct vcpu *v)
+{
+    if (v->dbg.want_pause || v->dbg.paused)
+        return false;
+    v->dbg.want_pause = true;
+    __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+    if (v->started)
+        pthread_kill(v->thread, SIG_KICK);
+    return true;
+}
+
 /* lock held: ask every running vCPU to pause */
 void request_pause_all(struct vm *vm)
 {
-    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-        struct vcpu *v = &vm->vcpus[i];
-        if (v->dbg.want_pause || v->dbg.paused)
-            continue;
-        v->dbg.want_pause = true;
-        __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-        if (v->started)
-            pthread_kill(v->thread, SIG_KICK);
-    }
+    for (unsigned i = 0; i < vm->nr_vcpus; i++)
+        request_pause(&vm->vcpus[i]);
 }
 
 /* lock held: record a stop event (the first one wins) and stop everyone */
@@ -379,6 +384,14 @@ static uint64_t tg1_size(uint64_t tcr)
     }
 }
 
+int vcpu_read_mmu_regs(struct vcpu *v, struct arm64_mmu_regs *r)
+{
+    if (vcpu_get_reg(v, REG_SCTLR_EL1, &r->sctlr) || vcpu_get_reg(v, REG_TCR_EL1, &r->tcr) ||
+        vcpu_get_reg(v, REG_TTBR0_EL1, &r->ttbr0) || vcpu_get_reg(v, REG_TTBR1_EL1, &r->ttbr1))
+        return -EIO;
+    return 0;
+}
+
 /* v's translation registers; within one debug exit on v's own thread (mmu_cache_on) they are
  * read once: the condition, the step past a breakpoint and the hit itself translate several
  * addresses, each ONE_REG read a syscall */
@@ -388,8 +401,7 @@ static int mmu_regs(struct vcpu *v, struct arm64_mmu_regs *r)
         *r = v->dbg.mmu;
         return 0;
     }
-    if (vcpu_get_reg(v, REG_SCTLR_EL1, &r->sctlr) || vcpu_get_reg(v, REG_TCR_EL1, &r->tcr) ||
-        vcpu_get_reg(v, REG_TTBR0_EL1, &r->ttbr0) || vcpu_get_reg(v, REG_TTBR1_EL1, &r->ttbr1))
+    if (vcpu_read_mmu_regs(v, r))
         return -EIO;
     if (v->dbg.mmu_cache_on) {
         v->dbg.mmu = *r;
@@ -471,9 +483,7 @@ int debug_kernel_text_va(struct vm *vm, uint64_t *va, uint64_t *ttbr1)
         struct arm64_mmu_regs r;
         uint64_t ttbrs[3];
 
-        if (vcpu_get_reg(v, REG_SCTLR_EL1, &r.sctlr) || vcpu_get_reg(v, REG_TCR_EL1, &r.tcr) ||
-            vcpu_get_reg(v, REG_TTBR0_EL1, &r.ttbr0) || vcpu_get_reg(v, REG_TTBR1_EL1, &r.ttbr1) ||
-            !(r.sctlr & 1))
+        if (vcpu_read_mmu_regs(v, &r) || !(r.sctlr & 1))
             continue;
         /* the live TTBR1, the kernel's as seen at an EL1 stop, the one after KPTI's trampoline */
         ttbrs[0] = r.ttbr1;

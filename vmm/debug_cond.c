@@ -119,13 +119,8 @@ static void hold_others(struct vm *vm, struct vcpu *v)
 {
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *o = &vm->vcpus[i];
-        if (o == v || o->dbg.want_pause || o->dbg.paused)
-            continue;
-        o->dbg.solo_held = true;
-        o->dbg.want_pause = true;
-        __atomic_store_n(&o->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-        if (o->started)
-            pthread_kill(o->thread, SIG_KICK);
+        if (o != v && request_pause(o))
+            o->dbg.solo_held = true;
     }
 }
 

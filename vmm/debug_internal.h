@@ -41,6 +41,7 @@
 
 /* dbg.lock held unless noted */
 void notify_stub(struct vm *vm);           /* wake the stub thread: a stop is ready */
+bool request_pause(struct vcpu *v);        /* v to its pause point; false: it is already */
 void request_pause_all(struct vm *vm);     /* every running vCPU to its pause point */
 bool wait_all_paused(struct vm *vm);       /* false on timeout or VM exit */
 bool wait_paused(struct vm *vm, unsigned running); /* all but `running` vCPUs */
@@ -55,6 +56,8 @@ void thaw_time(struct vm *vm);             /* before anything runs again */
 void apply_guest_debug(struct vcpu *v);    /* KVM_SET_GUEST_DEBUG as v needs it now */
 void step_begin(struct vcpu *v);           /* before a single step: IRQs masked */
 void step_end(struct vcpu *v);             /* after it: the guest's own mask back */
+/* v's SCTLR_EL1, TCR_EL1, TTBR0_EL1 and TTBR1_EL1 (4 ONE_REG reads); 0/-EIO */
+int vcpu_read_mmu_regs(struct vcpu *v, struct arm64_mmu_regs *r);
 /* gdb's register regno of v (gdb_reg_size_vq bytes into buf) */
 int vcpu_read_gdb_reg(struct vcpu *v, int regno, uint8_t *buf);
 

@@ -38,9 +38,7 @@ static int dump_mmu_regs(struct vm *vm, struct arm64_mmu_regs *r)
 {
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = &vm->vcpus[i];
-        if (!vcpu_get_reg(v, REG_SCTLR_EL1, &r->sctlr) && (r->sctlr & 1) &&
-            !vcpu_get_reg(v, REG_TCR_EL1, &r->tcr) && !vcpu_get_reg(v, REG_TTBR0_EL1, &r->ttbr0) &&
-            !vcpu_get_reg(v, REG_TTBR1_EL1, &r->ttbr1))
+        if (!vcpu_read_mmu_regs(v, r) && (r->sctlr & 1))
             return 0;
     }
     return -ENOENT;

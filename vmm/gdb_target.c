@@ -377,10 +377,7 @@ static int xlate_walk(struct vm *vm, struct vcpu *v, uint64_t va, struct arm64_w
     if (!x->have_regs || x->regs_v != v) {
         x->regs_v = v;
         x->agreed[0] = x->agreed[1] = false;
-        x->have_regs = !vcpu_get_reg(v, REG_SCTLR_EL1, &x->regs.sctlr) &&
-                       !vcpu_get_reg(v, REG_TCR_EL1, &x->regs.tcr) &&
-                       !vcpu_get_reg(v, REG_TTBR0_EL1, &x->regs.ttbr0) &&
-                       !vcpu_get_reg(v, REG_TTBR1_EL1, &x->regs.ttbr1);
+        x->have_regs = !vcpu_read_mmu_regs(v, &x->regs);
     }
     return x->have_regs ? arm64_translate(&x->regs, va, debug_read_phys, vm, w) : -EIO;
 }
