@@ -517,13 +517,14 @@ static int reinject(struct vcpu *v, uint32_t esr, bool has_far, uint64_t far)
     struct arm64_exc_regs r = {0};
     int ret;
 
+    /* what exception entry reads; ELR, SPSR, ESR and FAR it only writes.  SCTLR_EL1 from this
+     * exit's translation registers when they were read */
     if ((ret = vcpu_get_reg(v, REG_PC, &r.pc)) || (ret = vcpu_get_reg(v, REG_PSTATE, &r.pstate)) ||
-        (ret = vcpu_get_reg(v, REG_VBAR_EL1, &r.vbar_el1)) ||
-        (ret = vcpu_get_reg(v, REG_SCTLR_EL1, &r.sctlr_el1)) ||
-        (ret = vcpu_get_reg(v, REG_ELR_EL1, &r.elr_el1)) ||
-        (ret = vcpu_get_reg(v, REG_SPSR_EL1, &r.spsr_el1)) ||
-        (ret = vcpu_get_reg(v, REG_ESR_EL1, &r.esr_el1)) ||
-        (ret = vcpu_get_reg(v, REG_FAR_EL1, &r.far_el1)))
+        (ret = vcpu_get_reg(v, REG_VBAR_EL1, &r.vbar_el1)))
+        return ret;
+    if (v->dbg.mmu_cached)
+        r.sctlr_el1 = v->dbg.mmu.sctlr;
+    else if ((ret = vcpu_get_reg(v, REG_SCTLR_EL1, &r.sctlr_el1)))
         return ret;
     if ((ret = arm64_inject_sync(&r, esr, has_far, far)))
         return ret;
@@ -546,16 +547,18 @@ static struct gdb_stop sw_stop(struct vcpu *v, const struct sw_bp *bp, uint64_t 
 static void handle_brk(struct vcpu *v, uint32_t esr)
 {
     struct vm *vm = v->vm;
-    uint64_t pc, gpa;
+    uint64_t pc = 0, gpa;
     bool ours = false;
     unsigned own = 0;
     struct sw_bp *cond = NULL;
 
-    if (!vcpu_get_reg(v, REG_PC, &pc) && vm_debug_translate(v, pc, &gpa) == 0) {
+    /* gdb's and brkvm's breakpoints are BRK #0: any other immediate is the guest's own */
+    if (arm64_esr_brk_imm(esr) == 0 && !vcpu_get_reg(v, REG_PC, &pc) &&
+        vm_debug_translate(v, pc, &gpa) == 0) {
         uint32_t *insn = vm_gpa_to_hva(vm, gpa, 4);
         pthread_mutex_lock(&vm->dbg.lock);
         struct sw_bp *bp = bp_find(&vm->dbg.bps, gpa);
-        if (bp && insn && *insn == A64_BRK0 && arm64_esr_brk_imm(esr) == 0) {
+        if (bp && insn && *insn == A64_BRK0) {
             ours = true;
             own = bp->own; /* brkvm's own (a panic) wins over gdb's at the same word */
             v->dbg.brk_hit = true; /* to be stepped past when it runs on (t_resume) */
@@ -588,12 +591,13 @@ static void handle_brk(struct vcpu *v, uint32_t esr)
         v->dbg.step_masked = false;
     }
     int r = reinject(v, esr, false, 0);
-    if (r)
+    if (r) {
+        vcpu_get_reg(v, REG_PC, &pc);
         vm_request_exit(vm, 1, "vCPU %u: cannot re-inject the guest's BRK #%#x at pc %#llx: %s",
                         v->id, arm64_esr_brk_imm(esr), (unsigned long long)pc, strerror(-r));
-    else
-        g_debug("vCPU %u: guest BRK #%#x at %#llx re-injected", v->id, arm64_esr_brk_imm(esr),
-                (unsigned long long)pc);
+    } else if (vm->cfg->loglevel >= LOG_LVL_DEBUG) { /* the guest's BRKs can be many */
+        g_debug("vCPU %u: guest BRK #%#x re-injected", v->id, arm64_esr_brk_imm(esr));
+    }
     /* a step that executed the guest's BRK ends at its vector: the exception was the step */
     if (!r && v->dbg.act == GDB_ACT_STEP)
         step_done(v);

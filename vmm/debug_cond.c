@@ -175,7 +175,8 @@ static void go_past_sw(struct vcpu *v, uint64_t gpa, uint64_t pc)
     }
     vm->dbg.solo = v;
     hold_others(vm, v);
-    if (!wait_paused(vm, 1) || v->dbg.want_pause) {
+    /* alone, nothing to wait for (wait_paused would also wait for device threads) */
+    if ((vm->nr_vcpus > 1 && !wait_paused(vm, 1)) || v->dbg.want_pause) {
         /* a stop came meanwhile (it holds everyone), or they did not pause (let them go) */
         release_others(vm, !v->dbg.want_pause);
         vm->dbg.solo = NULL;
