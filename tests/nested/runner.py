@@ -11,6 +11,8 @@ Scenario files (tests/nested/scenarios/NAME.sh) may carry header tags:
   # timeout: SECONDS   limit for the scenario inside the test host (default 120)
   # interactive        needs a user at the console: skipped by --all
   # manual             a measurement, not a test (bench/): skipped by --all
+  # recording          the run asserts nothing (peer-*, bench-*): printed REC and counted
+                       apart ("N recorded"), never in "N passed"
   # modes: M[,M...]    test-host modes the scenario runs in with --all (default vhe,nvhe;
                        intersected with --modes): vhe (VHE KVM, GICv3), nvhe (nVHE KVM, GICv3),
                        gicv2 (VHE KVM on a GICv2 machine: brkvm gets no vGICv3, uses a vGICv2)
@@ -79,7 +81,7 @@ TAIL = 30
 
 def scenario_tags(name):
     tags = {"timeout": DEFAULT_SCENARIO_TIMEOUT, "interactive": False, "manual": False,
-            "console": False,
+            "recording": False, "console": False,
             "steps": [], "modes": list(DEFAULT_MODES)}
     path = os.path.join(SCEN_DIR, name + ".sh")
     with open(path) as f:
@@ -94,6 +96,8 @@ def scenario_tags(name):
                 tags["interactive"] = True
             if re.match(r"#\s*manual\s*$", line):
                 tags["manual"] = True
+            if re.match(r"#\s*recording\s*$", line):
+                tags["recording"] = True
             m = re.match(r"#\s*modes:\s*(\S+)\s*$", line)
             if m:
                 tags["modes"] = m.group(1).split(",")
@@ -482,15 +486,22 @@ def main():
     if args.interactive:
         return run_interactive(args, runs[0][0], runs[0][1])
 
-    npass = nfail = 0
+    npass = nfail = nrec = 0
     for n, m in runs:
         try:
             passed, detail = run_one(args, n, m)
         except RuntimeError as e:     # a part of its test host or its gdb could not be built
             passed, detail = False, str(e)
-        print(f"{'PASS' if passed else 'FAIL'} {n} [{m}] {detail}", flush=True)
-        npass += passed
+        # a recording (peer-*, bench-*) measures and asserts nothing: it is not a passed test
+        # (but a recording that could not run is a failure)
+        rec = passed and scenario_tags(n)["recording"]
+        print(f"{'REC' if rec else 'PASS' if passed else 'FAIL'} {n} [{m}] {detail}", flush=True)
+        nrec += rec
+        npass += passed and not rec
         nfail += not passed
+    if nrec:
+        print(f"{nrec} recorded (measurements that assert nothing: not counted as tests)",
+              flush=True)
     print(f"{npass} passed, {nfail} failed", flush=True)
     return 0 if nfail == 0 else 1
 

@@ -5,5 +5,6 @@
 # timeout: 1500
 # modes: vhe
 # manual
+# recording
 # extra-initrd: virtio,kut,qemu-peer,brkvm-alt
 . /scenarios/bench-disk.sh

@@ -15,6 +15,7 @@
 # timeout: 1500
 # modes: vhe
 # manual
+# recording
 # extra-initrd: virtio,kut,qemu-peer
 . /scenarios/lib.sh
 ROUNDS=3 VMMS=brkvm,kvmtool,qemu

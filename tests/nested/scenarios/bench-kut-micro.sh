@@ -8,6 +8,7 @@
 # timeout: 500
 # modes: vhe,nvhe
 # manual
+# recording
 # extra-initrd: kut
 . /scenarios/lib.sh
 cd /kut/kvm-unit-tests || fail "no /kut/kvm-unit-tests (extra initrd kut missing)"

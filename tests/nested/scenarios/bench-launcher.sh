@@ -3,6 +3,7 @@
 # started bench.rounds times (default 2); the runner's log has host-side timestamps for
 # BENCH-BRKVM-START, the guest's first console line and GUEST-INIT.
 # manual
+# recording
 # modes: vhe
 # timeout: 300
 . /scenarios/lib.sh

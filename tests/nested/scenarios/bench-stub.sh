@@ -17,6 +17,7 @@
 # timeout: 1200
 # modes: vhe
 # manual
+# recording
 # console
 # extra-initrd: qemu-peer
 # expect(300): BENCH-VMM (?P<peer>brkvm) elf=(?P<elf>forever) part=(?P<part>forever) session=(?P<session>1)\b

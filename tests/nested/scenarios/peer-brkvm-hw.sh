@@ -5,6 +5,7 @@
 # timeout: 200
 # modes: vhe
 # manual
+# recording
 # extra-initrd: qemu-peer
 # expect: PEER-TARGET (?P<peer>brkvm)
 # expect: gdb stub listening on

@@ -5,6 +5,7 @@
 # console
 # modes: vhe
 # manual
+# recording
 # timeout: 240
 # extra-initrd: qemu-peer,testkernel
 # expect: PEER-TARGET (?P<peer>brkvm)
