@@ -18,20 +18,97 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+/* is a listening socket bound to path (as given, or made absolute) in /proc/net/unix? */
+static bool unix_path_listed(const char *path)
+{
+    gchar *text = NULL, *abs = NULL;
+    bool found = false;
+
+    if (!g_file_get_contents("/proc/net/unix", &text, NULL, NULL))
+        return false;
+    found = gdb_unix_listed(text, path);
+    if (!found && path[0] != '/') {
+        gchar *cwd = g_get_current_dir();
+        abs = g_build_filename(cwd, path, NULL);
+        g_free(cwd);
+        found = gdb_unix_listed(text, abs);
+    }
+    g_free(abs);
+    g_free(text);
+    return found;
+}
+
+/* 0, or -errno with *why: may the socket go at a->path (removing a stale one of ours)? */
+static int unix_path_prepare(const struct gdb_addr *a, const char **why)
+{
+    char dir[sizeof(a->path)];
+    struct stat st;
+    int r, fd, err;
+
+    /* the directory: the path up to its last '/', or "." */
+    const char *slash = strrchr(a->path, '/');
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == a->path)
+        snprintf(dir, sizeof(dir), "/");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - a->path), a->path);
+    if (stat(dir, &st) < 0) {
+        r = -errno;
+        *why = "its directory cannot be reached";
+        return r;
+    }
+    if ((r = gdb_unix_dir_check(S_ISDIR(st.st_mode), st.st_uid, st.st_mode, geteuid(), why)))
+        return r;
+
+    if (lstat(a->path, &st) < 0) {
+        if (errno != ENOENT) {
+            r = -errno;
+            *why = "the path cannot be examined";
+            return r;
+        }
+        return gdb_unix_existing(false, false, 0, geteuid(), 0, why);
+    }
+    err = EINVAL;
+    if (S_ISSOCK(st.st_mode) && st.st_uid == geteuid() && unix_path_listed(a->path))
+        err = 0; /* someone listens there: no need to connect (and attach) to find out */
+    else if (S_ISSOCK(st.st_mode) && st.st_uid == geteuid()) {
+        /* is anyone listening there?  (ECONNREFUSED: a socket left by a brkvm that died) */
+        struct sockaddr_un sun = {.sun_family = AF_UNIX};
+        memcpy(sun.sun_path, a->path, strlen(a->path) + 1);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0) {
+            err = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ? 0 : errno;
+            close(fd);
+        } else {
+            err = errno;
+        }
+    }
+    r = gdb_unix_existing(true, S_ISSOCK(st.st_mode), st.st_uid, geteuid(), err, why);
+    if (r == GDB_UNIX_STALE && unlink(a->path) < 0) {
+        r = -errno;
+        *why = "a stale socket is there and cannot be removed";
+        return r;
+    }
+    return r < 0 ? r : 0;
+}
+
 static int listen_unix(const struct gdb_addr *a, char **msg)
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    struct stat st;
+    const char *why = NULL;
     mode_t old;
-    int fd, r;
+    int fd = -1, r;
 
+    if ((r = unix_path_prepare(a, &why)) < 0) {
+        *msg = g_strdup_printf("--gdb unix:%s: %s%s%s", a->path, why ? why : "",
+                               why ? ": " : "", strerror(-r));
+        return r;
+    }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         goto fail;
-    strcpy(sun.sun_path, a->path);
-    /* a stale socket from an earlier run is replaced; any other file is left alone */
-    if (lstat(a->path, &st) == 0 && S_ISSOCK(st.st_mode))
-        unlink(a->path);
+    memcpy(sun.sun_path, a->path, strlen(a->path) + 1);
     old = umask(0177); /* the socket gives full control of the guest: mode 0600 */
     r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
     umask(old);

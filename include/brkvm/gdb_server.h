@@ -5,6 +5,8 @@
 #include <brkvm/gdb_target.h>
 
 #include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 struct gdb_addr {
     bool is_unix;
@@ -17,6 +19,20 @@ struct gdb_addr {
 int gdb_addr_parse(const char *spec, struct gdb_addr *a, const char **why);
 /* "127.0.0.1:1234" or "unix:/tmp/x" */
 void gdb_addr_format(const struct gdb_addr *a, char *buf, size_t len);
+
+/* --gdb unix:PATH's checks (pure; gdbstub/unix_path.c).  The directory: 0, or -ENOTDIR/-EPERM
+ * with *why unless it is a directory of euid's that no one else may write. */
+int gdb_unix_dir_check(bool is_dir, uid_t owner, mode_t mode, uid_t euid, const char **why);
+/* What lstat found at the path and, for a socket, the errno of a connect to it (0: someone
+ * listens): GDB_UNIX_FREE (nothing there), GDB_UNIX_STALE (euid's socket nobody listens on:
+ * remove it, then bind), or -EEXIST/-EPERM/-EADDRINUSE with *why. */
+enum { GDB_UNIX_FREE = 0, GDB_UNIX_STALE = 1 };
+/* Does the text of /proc/net/unix show a listening socket bound to exactly path?  (Checked
+ * before connecting: a connect would attach to a live brkvm's stub, starting a --gdb-wait
+ * guest.) */
+bool gdb_unix_listed(const char *proc_net_unix, const char *path);
+int gdb_unix_existing(bool exists, bool is_sock, uid_t owner, uid_t euid, int connect_err,
+                      const char **why);
 
 struct gdb_server {
     int listen_fd;

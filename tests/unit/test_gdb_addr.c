@@ -2,6 +2,7 @@
 #include <brkvm/gdb_server.h>
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <glib.h>
 #include <string.h>
 
@@ -138,6 +139,68 @@ static void test_lengths(void)
     g_assert_cmpint(buf[6], ==, 'X');
 }
 
+/* --gdb unix:PATH: the directory must be the user's own and written by no one else */
+static void test_unix_dir(void)
+{
+    const char *why;
+    why = NULL;
+    g_assert_cmpint(gdb_unix_dir_check(true, 1000, S_IFDIR | 0700, 1000, &why), ==, 0);
+    g_assert_cmpint(gdb_unix_dir_check(true, 1000, S_IFDIR | 0755, 1000, &why), ==, 0);
+    g_assert_cmpint(gdb_unix_dir_check(true, 0, S_IFDIR | 0700, 0, &why), ==, 0);
+    /* /tmp: root's, world-writable (sticky or not): refused, for root too */
+    g_assert_cmpint(gdb_unix_dir_check(true, 0, S_IFDIR | 01777, 1000, &why), ==, -EPERM);
+    g_assert_nonnull(why);
+    why = NULL;
+    g_assert_cmpint(gdb_unix_dir_check(true, 0, S_IFDIR | 01777, 0, &why), ==, -EPERM);
+    g_assert_nonnull(strstr(why, "writable by other users"));
+    g_assert_cmpint(gdb_unix_dir_check(true, 1000, S_IFDIR | 0770, 1000, &why), ==, -EPERM);
+    g_assert_cmpint(gdb_unix_dir_check(true, 1000, S_IFDIR | 0702, 1000, &why), ==, -EPERM);
+    why = NULL;
+    g_assert_cmpint(gdb_unix_dir_check(true, 1001, S_IFDIR | 0700, 1000, &why), ==, -EPERM);
+    g_assert_nonnull(strstr(why, "another user"));
+    g_assert_cmpint(gdb_unix_dir_check(false, 1000, S_IFREG | 0600, 1000, &why), ==, -ENOTDIR);
+}
+
+/* an existing path: only the user's own socket that nobody listens on is replaced */
+static void test_unix_existing(void)
+{
+    const char *why = NULL;
+    g_assert_cmpint(gdb_unix_existing(false, false, 0, 1000, 0, &why), ==, GDB_UNIX_FREE);
+    g_assert_null(why);
+    g_assert_cmpint(gdb_unix_existing(true, true, 1000, 1000, ECONNREFUSED, &why), ==,
+                    GDB_UNIX_STALE);
+    g_assert_null(why);
+    g_assert_cmpint(gdb_unix_existing(true, true, 1000, 1000, 0, &why), ==, -EADDRINUSE);
+    g_assert_nonnull(strstr(why, "listens"));
+    why = NULL;
+    g_assert_cmpint(gdb_unix_existing(true, false, 1000, 1000, EINVAL, &why), ==, -EEXIST);
+    g_assert_nonnull(strstr(why, "not a socket"));
+    why = NULL;
+    g_assert_cmpint(gdb_unix_existing(true, true, 0, 1000, ECONNREFUSED, &why), ==, -EPERM);
+    g_assert_nonnull(why);
+    g_assert_cmpint(gdb_unix_existing(true, true, 1000, 1000, EACCES, &why), ==, -EEXIST);
+}
+
+/* /proc/net/unix: only a listening socket (flags 00010000) at exactly the path counts */
+static void test_unix_listed(void)
+{
+    const char *text =
+        "Num       RefCount Protocol Flags    Type St Inode Path\n"
+        "0000000000000000: 00000002 00000000 00010000 0001 01 21876 /run/own/gdb.sock\n"
+        "0000000000000000: 00000003 00000000 00000000 0001 03 21877 /run/own/conn.sock\n"
+        "0000000000000000: 00000002 00000000 00010000 0001 01 22000 @abstract\n"
+        "0000000000000000: 00000002 00000000 00010000 0001 01 22001 /run/own/with space\n"
+        "0000000000000000: 00000003 00000000 00000000 0001 03 21878\n";
+    g_assert_true(gdb_unix_listed(text, "/run/own/gdb.sock"));
+    g_assert_true(gdb_unix_listed(text, "/run/own/with space"));
+    g_assert_false(gdb_unix_listed(text, "/run/own/conn.sock")); /* connected, not listening */
+    g_assert_false(gdb_unix_listed(text, "/run/own/gdb.soc"));
+    g_assert_false(gdb_unix_listed(text, "/run/own/gdb.sock2"));
+    g_assert_false(gdb_unix_listed(text, "abstract"));
+    g_assert_false(gdb_unix_listed("", "/x"));
+    g_assert_false(gdb_unix_listed("garbage\n\n 1 2\n", "/x"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -147,5 +210,8 @@ int main(int argc, char **argv)
     g_test_add_func("/gdb-addr/bad", test_bad);
     g_test_add_func("/gdb-addr/bad-space", test_bad_space);
     g_test_add_func("/gdb-addr/lengths", test_lengths);
+    g_test_add_func("/gdb-addr/unix-dir", test_unix_dir);
+    g_test_add_func("/gdb-addr/unix-existing", test_unix_existing);
+    g_test_add_func("/gdb-addr/unix-listed", test_unix_listed);
     return g_test_run();
 }

@@ -1,5 +1,7 @@
 # gdb-listen - where and how the stub listens, checked inside the test host with gdbping (a tiny
-# RSP client): unix:PATH gets mode 0600; a client that sets a breakpoint and drops the
+# RSP client): unix:PATH gets mode 0600 and only in a directory of the user's own that no one
+# else may write (/tmp is refused); an existing path is replaced only when it is a stale socket
+# (a regular file, a live brkvm's socket are refused, exit 2, unchanged); a client that sets a breakpoint and drops the
 # connection leaves the guest running with the breakpoint gone; a TCP port without a host binds
 # 127.0.0.1 only; a busy port is a start-up error (exit 2); 'D' detaches; 'k' ends brkvm (exit 0).
 # timeout: 90
@@ -8,13 +10,42 @@ cd /tmp
 ifconfig lo 127.0.0.1 up
 waitfor() { i=0; while ! eval "$1" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; eval "$1"; }
 
+# 0. where a unix socket may go
+refused() { # refused WHY-REGEX ARGS...: brkvm exits 2 at once with a message matching WHY-REGEX
+    why=$1; shift
+    brkvm run -k $GUESTS/counter.elf -m 64M "$@" >r.out 2>&1 </dev/null
+    rc=$?
+    echo "  brkvm $*: exit $rc: $(head -n1 r.out)"
+    [ $rc = 2 ] || fail "brkvm $* exited $rc (want 2): $(cat r.out)"
+    grep -q -E "$why" r.out || fail "brkvm $*: no message matching '$why': $(cat r.out)"
+}
+refused 'writable by other users' --gdb unix:/tmp/gdb.sock
+[ -e /tmp/gdb.sock ] && fail "a refused brkvm left /tmp/gdb.sock"
+mkdir -m 700 /tmp/own
+echo "keep me" > /tmp/own/file
+refused 'exists and is not a socket' --gdb unix:/tmp/own/file
+[ "$(cat /tmp/own/file)" = "keep me" ] || fail "the regular file at the socket path was changed"
+mkdir -m 777 /tmp/own/open
+refused 'writable by other users' --gdb unix:/tmp/own/open/g.sock
+ok "unix socket refused in /tmp, in a world-writable directory, and over a regular file (exit 2, file unchanged)"
+
 # 1. unix socket, breakpoint, dropped connection
-brkvm run -k $GUESTS/counter.elf -m 64M --gdb unix:/tmp/gdb.sock --gdb-wait >u.out 2>&1 </dev/null &
+S=/tmp/own/gdb.sock
+# a stale socket (a brkvm killed with SIGKILL leaves its socket behind) is replaced
+brkvm run -k $GUESTS/counter.elf -m 64M --gdb unix:$S --gdb-wait >k.out 2>&1 </dev/null &
+kpid=$!
+waitfor "[ -S $S ]"
+kill -9 $kpid; wait $kpid 2>/dev/null
+[ -S $S ] || fail "could not leave a stale socket at $S"
+brkvm run -k $GUESTS/counter.elf -m 64M --gdb unix:$S --gdb-wait >u.out 2>&1 </dev/null &
 pid=$!
-waitfor '[ -S /tmp/gdb.sock ]' || fail "no socket /tmp/gdb.sock: $(cat u.out)"
-mode=$(stat -c %a /tmp/gdb.sock)
+waitfor 'grep -q "listening on unix" u.out' || fail "no stub on the stale socket's path: $(cat u.out)"
+mode=$(stat -c %a $S)
 [ "$mode" = 600 ] || fail "socket mode $mode, want 600"
-r=$(gdbping unix:/tmp/gdb.sock '?' 'Z0,80080004,4' 'm80080004,4') || fail "gdbping on the unix socket failed"
+# a second brkvm must not steal a live socket
+refused 'listens on that socket' --gdb unix:$S
+[ -S $S ] || fail "the refused second brkvm removed the live socket"
+r=$(gdbping unix:$S '?' 'Z0,80080004,4' 'm80080004,4') || fail "gdbping on the unix socket failed"
 echo "$r" | sed 's/^/  gdbping: /'
 echo "$r" | head -n1 | grep -q '^T05' || fail "no stop reply to ?: $r"
 [ "$(echo "$r" | sed -n 2p)" = OK ] || fail "Z0 not accepted: $r"
@@ -24,7 +55,7 @@ cat u.out | sed 's/^/  | /'
 grep -q GUEST-EXCEPTION u.out && fail "a breakpoint survived the dropped connection: $(grep GUEST-EXCEPTION u.out)"
 grep -q 'GUEST-COUNTER counter=0x0*a total=0x0*37' u.out || fail "the guest did not run to its end after the client left"
 [ $rc = 0 ] || fail "brkvm exited $rc after the client dropped (want 0)"
-ok "unix socket 0600, breakpoint removed when the client dropped, guest finished"
+ok "stale socket replaced, live one refused, unix socket 0600, breakpoint removed when the client dropped, guest finished"
 
 # 2. TCP: the default host is 127.0.0.1; a second brkvm on the same port fails cleanly
 brkvm run -k $GUESTS/counter.elf -m 64M --gdb 1235 --gdb-wait >t.out 2>&1 </dev/null &
