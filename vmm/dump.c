@@ -144,7 +144,7 @@ static int dump_write_ram(int fd, const uint8_t *p, uint64_t n, uint64_t off, ui
     return 0;
 }
 
-int vm_dump_guest_memory(struct vm *vm, const char *path, char **msg)
+int vm_dump_guest_memory(struct vm *vm, const char *path, bool no_clobber, char **msg)
 {
     gint64 t0 = g_get_monotonic_time();
     struct elf_core_desc d = {
@@ -188,10 +188,15 @@ int vm_dump_guest_memory(struct vm *vm, const char *path, char **msg)
     }
     hdr = g_malloc(hsize);
     elf_core_build_header(&d, hdr, hsize);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
+                        (no_clobber ? O_EXCL | O_NOFOLLOW : O_TRUNC), 0600);
     if (fd < 0) {
         r = -errno;
-        *msg = g_strdup_printf("%s: %s", path, g_strerror(errno));
+        *msg = g_strdup_printf("%s: %s%s", path, g_strerror(errno),
+                               no_clobber && errno == EEXIST
+                                   ? " (a debugger's command never overwrites a file: remove it "
+                                     "or choose another name)"
+                                   : "");
         goto out;
     }
     r = pwrite_all(fd, hdr, hsize, 0);

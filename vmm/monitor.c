@@ -328,7 +328,7 @@ int debug_monitor(void *t, int thread, const char *cmd, void *out_)
         if (!*file || *file == '-') /* QEMU's -p, -z, ... and a begin/length are not offered */
             g_string_append(out, "usage: monitor dump-guest-memory FILE (an ELF core of all "
                                  "guest RAM; no options)\n");
-        else if (vm_dump_guest_memory(vm, file, &msg))
+        else if (vm_dump_guest_memory(vm, file, true, &msg))
             g_string_append_printf(out, "dump-guest-memory failed: %s\n", msg);
         else
             g_string_append_printf(out, "%s\n", msg);

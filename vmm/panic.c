@@ -129,7 +129,7 @@ static void act_dump(struct vm *vm, struct vcpu *v, const char *kind, const char
     if (!first)
         return;
     if (ok)
-        r = vm_dump_guest_memory(vm, vm->panic.dump_path, &err);
+        r = vm_dump_guest_memory(vm, vm->panic.dump_path, false, &err);
     if (r)
         vm_request_exit(vm, BRKVM_EXIT_PANIC, "guest %s on vCPU %u: %s; no crash dump written to "
                         "%s: %s (exit status 4)", kind, v->id, what, vm->panic.dump_path,

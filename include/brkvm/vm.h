@@ -95,8 +95,9 @@ void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
  * NT_PRSTATUS per vCPU, the kernel's VMCOREINFO (found with --symbols), RAM written straight from
  * its mapping (all-zero pages left as holes).  Every vCPU must be paused (not in KVM_RUN).
  * Returns 0 with *msg a one-line summary (what was written, what is missing and why), or -errno
- * with *msg the error; g_free(*msg) either way. */
-int vm_dump_guest_memory(struct vm *vm, const char *path, char **msg);
+ * with *msg the error; g_free(*msg) either way.  no_clobber (a debugger's `monitor` command: anyone
+ * who reaches the stub): an existing path, or a symlink, is refused instead of overwritten. */
+int vm_dump_guest_memory(struct vm *vm, const char *path, bool no_clobber, char **msg);
 
 /* virtio_host.c: a device in the next virtio-mmio slot (free_dev(dev) when it goes, also on
  * failure); its I/O thread starts with virtio_host_start; virtio_host_stop (also from

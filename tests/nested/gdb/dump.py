@@ -57,6 +57,9 @@ if m:
 # the guest is still as it was: gdb's view did not move
 check(int(gdb.parse_and_eval("jiffies")) == live["jiffies"], "jiffies unchanged by the dump")
 check(reg("pc") == live["threads"][str(stopped)]["pc"], "pc unchanged by the dump")
+out = run("monitor dump-guest-memory /tmp/x.core")
+check(out.startswith("dump-guest-memory failed: /tmp/x.core: File exists (a debugger's command "
+                     "never overwrites"), "a second dump to the same FILE is refused, not overwritten")
 out = run("monitor dump-guest-memory")
 check(out.startswith("usage:"), "no FILE: the usage")
 out = run("monitor dump-guest-memory /nonexistent/dir/x.core")
