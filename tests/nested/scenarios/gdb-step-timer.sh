@@ -18,7 +18,7 @@ N=$(irqs_of /tmp/base)
 [ "${N:-0}" -ge $MIN_IRQS ] || fail "baseline: only ${N:-no} timer interrupts (want >= $MIN_IRQS)"
 [ $RC = 0 ] || fail "baseline: brkvm exited $RC (want 0)"
 RUN_LIMIT=190
-run_brkvm /tmp/out run -k $GUESTS/steptimer.elf -m 64M --gdb 0.0.0.0:1234 --gdb-wait --loglevel debug
+run_brkvm /tmp/out run -k $GUESTS/steptimer.elf -m 64M --gdb 0.0.0.0:1234 --gdb-wait
 expect_line /tmp/out 'GUEST-EXCEPTION' && fail "$(grep -m1 GUEST-EXCEPTION /tmp/out | tr -d '\r')"
 expect_line /tmp/out 'GUEST-TIMER irqs=[0-9]+ loops=[0-9]+ bad=0 other=0 ' ||
     fail "under gdb: $(grep -m1 'GUEST-TIMER' /tmp/out | tr -d '\r')"
