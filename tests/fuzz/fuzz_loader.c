@@ -133,6 +133,7 @@ static void check_plan(const struct payload *p, uint64_t file_len, uint64_t ram_
     uint64_t ram_end = ram_base + ram_size;
 
     CHECK(m->dtb_start == ram_end - LOADER_DTB_MAX && m->dtb_start >= ram_base);
+    CHECK((m->dtb_start & 7) == 0); /* booting.rst: the DTB 8-byte aligned (RAM is 32K-aligned) */
     CHECK(m->kernel_start >= ram_base && m->kernel_start <= m->kernel_end &&
           m->kernel_end <= m->dtb_start);
     CHECK(m->entry >= m->kernel_start && m->entry < m->kernel_end);

@@ -82,7 +82,12 @@ def seeds(guest):
     yield "flat-load-addr", header(flags=LOAD, load=0x200000) + code * 2
     yield "flat-load-raw", header(flags=LOAD | LOAD_RAW, load=0x1000) + code * 2
     yield "flat-initrd-raw", header(flags=INITRD | INITRD_RAW, initrd=(1 << 64) - 4096) + code
+    yield "flat-initrd-tight", header(flags=INITRD, initrd=0x80600000 - 0x80080010) + code * 2
     yield "gzip", header() + b"\x1f\x8b\x08\x00" + bytes(16)
+    for n in (16, 17):  # LOADER_MAX_SEGMENTS, and one more
+        yield f"elf-{n}-segments", header() + elf(
+            [(0x80080000 + 0x1000 * i, 0x80080000 + 0x1000 * i, code, 0x1000) for i in range(n)],
+            0x80080000)
     if guest:
         yield "elf-guest", header(flags=LINK, link=0x80080000, va=0x80080100) + repack(guest)
 
