@@ -5,6 +5,8 @@
 #   fuzz_virtq  a hostile guest's virtqueues against the devices  (tests/fuzz/corpus-virtq)
 #   fuzz_p9     9P2000.L messages into the 9p server, with escape checks (tests/fuzz/corpus/p9)
 #   fuzz_agent_expr  agent-expression bytecode and "X<len>,<hex>" conditions (tests/fuzz/corpus-ax)
+#   fuzz_ptwalk the stage-1 walker over fuzzed tables and TCR/SCTLR/TTBRs (tests/fuzz/corpus-ptwalk)
+#   fuzz_loader Image/ELF/flat payloads placed in a guarded fake RAM    (tests/fuzz/corpus-loader)
 # New inputs go to build/fuzz/corpus-NAME, crashes to build/fuzz/artifacts.  Prints one line per
 # target with its executions; exits non-zero on a crash (or if a target cannot build).
 # Replay a reproducer:  build/fuzz/NAME FILE   (or build/native/tests/fuzz/NAME_replay FILE)
@@ -29,6 +31,8 @@ TARGETS=(
     "fuzz_p9|tests/fuzz/fuzz_p9.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus/p9|-max_len=8192"
     "fuzz_virtq|tests/fuzz/fuzz_virtq.c devices/virtio/virtqueue.c devices/virtio/mmio.c devices/virtio/blk.c devices/virtio/rng.c devices/virtio/console.c devices/virtio/9p.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus-virtq|-max_len=70000"
     "fuzz_agent_expr|tests/fuzz/fuzz_agent_expr.c gdbstub/agent_expr.c gdbstub/agent_printf.c gdbstub/packet.c|tests/fuzz/corpus-ax|-max_len=4096"
+    "fuzz_ptwalk|tests/fuzz/fuzz_ptwalk.c vmm/arch/arm64/mmu.c vmm/arch/arm64/kimage.c|tests/fuzz/corpus-ptwalk|-max_len=16448"
+    "fuzz_loader|tests/fuzz/fuzz_loader.c vmm/loader.c|tests/fuzz/corpus-loader|-max_len=16384"
 )
 share=$(( SECS / ${#TARGETS[@]} ))
 [ "$share" -ge 1 ] || share=1

@@ -127,6 +127,35 @@ static void test_limits(void)
     g_assert_cmpint(arm64_enumerate(&r, true, L0, rd, NULL, 100000, collect, NULL), ==, 2);
 }
 
+/* A bus where the address bits above 32 are not decoded: 2^32 + pa reads pa. */
+static int rd_alias(void *opaque, uint64_t pa, uint64_t *val)
+{
+    return rd(opaque, pa & 0xffffffffULL, val);
+}
+
+/* fuzz_ptwalk found it: a TTBR beyond the output size (TCR.IPS) is an Address size fault for
+ * the walker, so the enumerator must not list the mappings of the tables it would lead to */
+static void test_ttbr_beyond_ips(void)
+{
+    struct arm64_mmu_regs r = regs();
+    struct arm64_walk w;
+    uint64_t va = 0, size = 0;
+
+    build();
+    r.tcr &= ~(7ULL << 32); /* IPS = 32 bits */
+    ngot = 0;
+    g_assert_cmpint(arm64_enumerate(&r, true, 0, rd_alias, NULL, 100000, collect, NULL), ==, 2);
+    g_assert_cmpint(arm64_translate(&r, KVA, rd_alias, NULL, &w), ==, 0);
+    r.ttbr1 = L0 | 1ULL << 32;
+    g_assert_cmpint(arm64_translate(&r, KVA, rd_alias, NULL, &w), ==, -EFAULT);
+    g_assert_cmpint(w.fault, ==, ARM64_FAULT_ADDR_SIZE);
+    ngot = 0;
+    g_assert_cmpint(arm64_enumerate(&r, true, 0, rd_alias, NULL, 100000, collect, NULL), ==, 0);
+    g_assert_cmpint(ngot, ==, 0);
+    g_assert_cmpint(arm64_find_image(&r, 0, RAM + 0x200000, RAM + 0x600000, rd_alias, NULL, &va,
+                                     &size), ==, -ENOENT);
+}
+
 /* ---- finding the kernel image: a Linux-like upper half built page by page ---- */
 
 #define PXN (1ULL << 53)
@@ -246,6 +275,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/mmu-enum/ranges", test_ranges);
     g_test_add_func("/mmu-enum/limits", test_limits);
+    g_test_add_func("/mmu-enum/ttbr-beyond-ips", test_ttbr_beyond_ips);
     g_test_add_func("/mmu-enum/find-image", test_find_image);
     g_test_add_func("/mmu-enum/find-linear", test_find_linear);
     return g_test_run();

@@ -388,6 +388,10 @@ int arm64_enumerate(const struct arm64_mmu_regs *r, bool upper, uint64_t ttbr,
     if (align < 64)
         align = 64;
     table &= ~(align - 1);
+    /* a table base beyond the output size is an Address size fault at the first lookup (as in
+     * walk): the MMU translates nothing through it, so there is nothing to list */
+    if (table >> p.pa_bits)
+        return 0;
     va_base = upper ? ~0ULL << p.va_bits : 0;
     enum_table(&st, start, start, table, va_base, top_bits, false, false, false, false);
     flush_range(&st);
