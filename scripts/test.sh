@@ -37,7 +37,7 @@ echo "unit: $upass passed, $ufail failed"
 
 # 1b. fuzzing for a bounded time (libFuzzer): the GDB packet layer and protocol engine, and the
 # virtqueue walk with the virtio devices behind it
-FUZZ_SECONDS=${FUZZ_SECONDS:-90}
+FUZZ_SECONDS=${FUZZ_SECONDS:-120}
 if tests/fuzz/run.sh "$FUZZ_SECONDS" >build/logs/fuzz.txt 2>&1; then
     upass=$((upass + 1)); echo "PASS fuzz ($(grep -E 'executions' build/logs/fuzz.txt | sed 's/^fuzz: //' | paste -sd ';'))"
 else

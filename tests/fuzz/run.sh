@@ -1,6 +1,6 @@
 #!/bin/bash
 # run.sh [SECONDS] - build the fuzz targets with clang (libFuzzer, ASan, UBSan) straight from the
-# sources and run each for its share of SECONDS (default 60) from its seed corpus:
+# sources and run each for its weighted share of SECONDS (default 60; the weights are in the table below) from its seed corpus:
 #   fuzz_stub   GDB packets into the stub over a fake target      (tests/fuzz/corpus)
 #   fuzz_virtq  a hostile guest's virtqueues against the devices  (tests/fuzz/corpus-virtq)
 #   fuzz_p9     9P2000.L messages into the 9p server, with escape checks (tests/fuzz/corpus/p9)
@@ -25,20 +25,26 @@ if ! command -v "$CC" >/dev/null; then
     exit 2
 fi
 
-# name | sources | seed corpus | extra libFuzzer flags
+# name | weight (its share of SECONDS) | sources | seed corpus | extra libFuzzer flags
+# (fuzz_loader reaches its coverage within a minute: weight 1; the deep state machines get 3)
 TARGETS=(
-    "fuzz_stub|tests/fuzz/fuzz_stub.c gdbstub/packet.c gdbstub/stub.c gdbstub/stub_query.c gdbstub/stub_data.c gdbstub/stub_run.c gdbstub/lldb.c gdbstub/target_xml.c gdbstub/agent_expr.c gdbstub/agent_printf.c|tests/fuzz/corpus|-max_len=16384 -dict=tests/fuzz/gdb.dict"
-    "fuzz_p9|tests/fuzz/fuzz_p9.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus/p9|-max_len=8192"
-    "fuzz_virtq|tests/fuzz/fuzz_virtq.c devices/virtio/virtqueue.c devices/virtio/mmio.c devices/virtio/blk.c devices/virtio/rng.c devices/virtio/console.c devices/virtio/9p.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus-virtq|-max_len=70000"
-    "fuzz_agent_expr|tests/fuzz/fuzz_agent_expr.c gdbstub/agent_expr.c gdbstub/agent_printf.c gdbstub/packet.c|tests/fuzz/corpus-ax|-max_len=4096"
-    "fuzz_ptwalk|tests/fuzz/fuzz_ptwalk.c vmm/arch/arm64/mmu.c vmm/arch/arm64/kimage.c|tests/fuzz/corpus-ptwalk|-max_len=16448"
-    "fuzz_loader|tests/fuzz/fuzz_loader.c vmm/loader.c|tests/fuzz/corpus-loader|-max_len=16384"
+    "fuzz_stub|3|tests/fuzz/fuzz_stub.c gdbstub/packet.c gdbstub/stub.c gdbstub/stub_query.c gdbstub/stub_data.c gdbstub/stub_run.c gdbstub/lldb.c gdbstub/target_xml.c gdbstub/agent_expr.c gdbstub/agent_printf.c|tests/fuzz/corpus|-max_len=16384 -dict=tests/fuzz/gdb.dict"
+    "fuzz_p9|2|tests/fuzz/fuzz_p9.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus/p9|-max_len=8192"
+    "fuzz_virtq|3|tests/fuzz/fuzz_virtq.c devices/virtio/virtqueue.c devices/virtio/mmio.c devices/virtio/blk.c devices/virtio/rng.c devices/virtio/console.c devices/virtio/9p.c devices/virtio/p9_msg.c devices/virtio/p9_server.c|tests/fuzz/corpus-virtq|-max_len=70000"
+    "fuzz_agent_expr|2|tests/fuzz/fuzz_agent_expr.c gdbstub/agent_expr.c gdbstub/agent_printf.c gdbstub/packet.c|tests/fuzz/corpus-ax|-max_len=4096"
+    "fuzz_ptwalk|3|tests/fuzz/fuzz_ptwalk.c vmm/arch/arm64/mmu.c vmm/arch/arm64/kimage.c|tests/fuzz/corpus-ptwalk|-max_len=16448"
+    "fuzz_loader|1|tests/fuzz/fuzz_loader.c vmm/loader.c|tests/fuzz/corpus-loader|-max_len=16384"
 )
-share=$(( SECS / ${#TARGETS[@]} ))
-[ "$share" -ge 1 ] || share=1
+weights=0
+for t in "${TARGETS[@]}"; do
+    IFS='|' read -r _ w _ <<<"$t"
+    weights=$((weights + w))
+done
 status=0
 for t in "${TARGETS[@]}"; do
-    IFS='|' read -r name srcs seeds flags <<<"$t"
+    IFS='|' read -r name weight srcs seeds flags <<<"$t"
+    share=$(( SECS * weight / weights ))
+    [ "$share" -ge 1 ] || share=1
     # shellcheck disable=SC2046,SC2086
     if ! "$CC" -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-unused-parameter \
             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
