@@ -36,7 +36,8 @@ void freeze_time(struct vm *vm)
     vm->dbg.time_frozen = true;
 }
 
-/* lock held, before any vCPU runs again: the counter continues from where it stopped (KVM
+/* lock held, before any vCPU runs again (no vCPU is in KVM_RUN while the time is frozen: the
+ * first one to leave its pause thaws it): the counter continues from where it stopped (KVM
  * applies the offset to every vCPU's virtual timer) */
 void thaw_time(struct vm *vm)
 {
@@ -84,8 +85,10 @@ void stop_with_event(struct vm *vm, int thread, enum gdb_stop_reason why)
         vm->dbg.stop = (struct gdb_stop){.thread = thread, .reason = why};
     }
     request_pause_all(vm);
-    if (vm->dbg.npaused == vm->nr_vcpus)
+    if (vm->dbg.npaused == vm->nr_vcpus) {
+        freeze_time(vm);
         notify_stub(vm);
+    }
 }
 
 /* lock held: v hit one of gdb's breakpoints or watchpoints at pc: the stop event, or, when
@@ -102,8 +105,10 @@ void hit_event(struct vm *vm, struct vcpu *v, struct gdb_stop st, uint64_t pc)
         v->dbg.pending_pc = pc;
     }
     request_pause_all(vm);
-    if (vm->dbg.npaused == vm->nr_vcpus)
+    if (vm->dbg.npaused == vm->nr_vcpus) {
+        freeze_time(vm);
         notify_stub(vm);
+    }
 }
 
 /* lock held: wait until every vCPU is paused (or the VM ends); false on timeout/exit */
@@ -295,8 +300,10 @@ bool debug_pause_point(struct vcpu *v)
     __atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
     v->dbg.paused = true;
     vm->dbg.npaused++;
-    if (vm->dbg.npaused == vm->nr_vcpus && vm->dbg.have_stop)
+    if (vm->dbg.npaused == vm->nr_vcpus && vm->dbg.have_stop) {
+        freeze_time(vm); /* now, not when the stub thread wakes: that is not the guest's time */
         notify_stub(vm);
+    }
     pthread_cond_broadcast(&vm->dbg.cond);
     while (v->dbg.paused && !vm_exiting(vm))
         pthread_cond_wait(&vm->dbg.cond, &vm->dbg.lock);
@@ -307,6 +314,11 @@ bool debug_pause_point(struct vcpu *v)
     if (v->dbg.act == GDB_ACT_STEP)
         step_begin(v);
     apply_guest_debug(v);
+    /* the first vCPU to run again restarts the clock, as the last thing before its KVM_RUN: a
+     * stepi costs the guest the step, not the hand-offs between the threads */
+    pthread_mutex_lock(&vm->dbg.lock);
+    thaw_time(vm);
+    pthread_mutex_unlock(&vm->dbg.lock);
     return true;
 }
 

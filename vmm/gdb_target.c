@@ -813,7 +813,7 @@ static int t_resume(void *t, const enum gdb_action *act)
             return 0;
         }
     }
-    thaw_time(vm);
+    /* the clock restarts when the first of them leaves its pause (debug.c) */
     for (unsigned i = 0; i < vm->nr_vcpus; i++)
         if (act[i] != GDB_ACT_STOP)
             unpause(vm, &vm->vcpus[i], act[i]);
