@@ -23,14 +23,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x)) {                                                                                \
-            fprintf(stderr, "fuzz_agent_expr: %s:%d: check failed: %s\n", __FILE__, __LINE__,     \
-                    #x);                                                                           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 #define FMEM_BASE 0x1000u
 #define FMEM_SIZE 256u

@@ -26,13 +26,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x)) {                                                                                \
-            fprintf(stderr, "fuzz_p9: %s:%d: check failed: %s\n", __FILE__, __LINE__, #x);       \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 /* The secret's text is random per process and compared in a function without coverage
  * instrumentation (no CMP feedback): libFuzzer cannot learn it and echo it (Tgetlock does echo

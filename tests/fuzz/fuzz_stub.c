@@ -23,13 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FMEM_BASE 0x1000ULL
 #define FMEM_SIZE 0x1000
 
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x)) {                                                                                \
-            fprintf(stderr, "fuzz_stub: %s:%d: check failed: %s\n", __FILE__, __LINE__, #x);      \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#include "fuzz_check.h"
 
 struct ftarget {
     int nthreads;
