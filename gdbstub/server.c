@@ -170,12 +170,32 @@ int gdb_server_listen(struct gdb_server *srv, const struct gdb_addr *a, char **m
     return srv->quit_efd < 0 ? -errno : 0;
 }
 
+/* the connection a stub sends on: the client socket (non-blocking) and the server's quit eventfd */
+struct conn {
+    int fd;
+    int quit_efd;
+};
+
+/* Send everything, waiting while the client's socket is full: a client that stops reading
+ * holds only this thread (the vCPUs never wait for the socket), and only until brkvm ends:
+ * once the quit eventfd is written, a socket that takes nothing more cancels the send. */
 static int send_all(void *io, const uint8_t *buf, size_t len)
 {
-    int fd = *(int *)io;
+    const struct conn *c = io;
 
     while (len) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd p[2] = {
+                {.fd = c->fd, .events = POLLOUT},
+                {.fd = c->quit_efd, .events = POLLIN},
+            };
+            if (poll(p, 2, -1) < 0 && errno != EINTR)
+                return -errno;
+            if (p[1].revents && !(p[0].revents & (POLLOUT | POLLERR | POLLHUP)))
+                return -ECANCELED; /* brkvm is ending and the client does not read */
+            continue;
+        }
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -209,7 +229,8 @@ static void send_target_output(struct gdb_server *srv, struct gdb_stub *stub)
 static bool serve(struct gdb_server *srv, int fd)
 {
     struct gdb_stop where;
-    struct gdb_stub *stub = gdb_stub_new(srv->ops, srv->target, send_all, &fd);
+    struct conn conn = {.fd = fd, .quit_efd = srv->quit_efd};
+    struct gdb_stub *stub = gdb_stub_new(srv->ops, srv->target, send_all, &conn);
     uint8_t buf[4096];
     bool keep = true;
 
@@ -220,7 +241,7 @@ static bool serve(struct gdb_server *srv, int fd)
     gdb_stub_connect(stub, &where);
     for (;;) {
         struct pollfd p[4] = {
-            {.fd = fd, .events = POLLIN},
+            {.fd = fd, .events = POLLIN | POLLRDHUP},
             {.fd = srv->stop_efd, .events = POLLIN},
             {.fd = srv->quit_efd, .events = POLLIN},
             {.fd = srv->listen_fd, .events = POLLIN},
@@ -235,13 +256,6 @@ static bool serve(struct gdb_server *srv, int fd)
                 gdb_stub_exited(stub, srv->exit_code);
             keep = false;
             break;
-        }
-        if (p[3].revents & POLLIN) { /* one client at a time: turn the newcomer away */
-            int extra = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-            if (extra >= 0) {
-                g_warning("a second debugger tried to connect: refused (one client at a time)");
-                close(extra);
-            }
         }
         if (p[1].revents & POLLIN) {
             struct gdb_stop st;
@@ -270,6 +284,16 @@ static bool serve(struct gdb_server *srv, int fd)
                 break;
             }
         }
+        /* one client at a time: turn a newcomer away, but not while this client is going (its
+         * last bytes and its end come first), so one that connects right after the last one
+         * dropped or detached is served, not refused */
+        if ((p[3].revents & POLLIN) && !(p[0].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+            int extra = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (extra >= 0) {
+                g_warning("a second debugger tried to connect: refused (one client at a time)");
+                close(extra);
+            }
+        }
     }
     gdb_stub_free(stub);
     return keep;
@@ -294,7 +318,7 @@ static void *server_thread(void *arg)
         }
         if (p[1].revents)
             break;
-        fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0)
             continue;
         if (!srv->addr.is_unix)
