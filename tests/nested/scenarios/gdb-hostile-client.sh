@@ -22,11 +22,11 @@ sample() {
     echo "RES $1 fds=$(ls /proc/$PID/fd | wc -l) threads=$(awk '/^Threads/ {print $2}' \
         /proc/$PID/status) rss=$(awk '/^VmRSS/ {print $2}' /proc/$PID/status)" | tee -a /tmp/res
 }
-# full: brkvm's end of a gdb connection has at least 64 KiB unsent (/proc/net/tcp tx_queue)
-full() {
+# txq: the most unsent bytes on brkvm's end of a gdb connection (/proc/net/tcp tx_queue)
+txq() {
     awk '$2 ~ /:04D2$/ && $4 == "01" { split($5, q, ":"); n = 0; h = q[1]
          for (k = 1; k <= length(h); k++) n = n * 16 + index("0123456789ABCDEF", substr(h, k, 1)) - 1
-         if (n >= 65536) f = 1 } END { exit !f }' /proc/net/tcp
+         if (n > m) m = n } END { print m + 0 }' /proc/net/tcp
 }
 : > /tmp/res
 n=0
@@ -36,9 +36,12 @@ while kill -0 $PID 2>/dev/null; do
         n=$k
         sample $n
     fi
-    if [ "$n" -ge $MARKERS ] && full; then
-        echo "brkvm's socket is full (the client does not read): SIGTERM"
-        sleep 2
+    # the last client floods and does not read: once brkvm's unsent bytes stop growing for
+    # 1.5 s (the window is closed: the socket is full, the stub waits), SIGTERM
+    q=0
+    [ "$n" -ge $MARKERS ] && q=$(txq)
+    if [ "$q" -ge 131072 ] && [ "$q" = "${q1:-}" ] && [ "$q" = "${q2:-}" ] && [ "$q" = "${q3:-}" ]; then
+        echo "brkvm's socket is full ($q bytes unsent, the client does not read): SIGTERM"
         T0=$(awk '{print $1}' /proc/uptime)
         kill -TERM $PID
         i=0
@@ -51,7 +54,8 @@ while kill -0 $PID 2>/dev/null; do
         echo "TERM exit_ms=$MS rc=$RC" | tee -a /tmp/res
         break
     fi
-    sleep 0.2
+    q3=${q2:-}; q2=${q1:-}; q1=$q
+    sleep 0.5
 done
 grep -v 'GUEST-SESSION' /tmp/out | tail -20 | sed 's/^/  | /'
 echo "guest console: $(grep -c 'GUEST-SESSION' /tmp/out) GUEST-SESSION lines"
