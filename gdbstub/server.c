@@ -215,15 +215,22 @@ static void drain(int efd)
     }
 }
 
-/* the target's console text (agent dprintf) to gdb, before the stop it may precede */
-static void send_target_output(struct gdb_server *srv, struct gdb_stub *stub)
+/* The target's console text (agent dprintf) to gdb, before the stop it may precede: at most
+ * OUTPUT_BATCH chunks per call, so the client's input (a Ctrl-C) is served between batches even
+ * while the vCPUs print faster than the socket drains.  True when text is left. */
+#define OUTPUT_BATCH 64 /* of up to 2 KiB */
+static bool send_target_output(struct gdb_server *srv, struct gdb_stub *stub)
 {
     char text[2048];
 
     if (!srv->ops->take_output)
-        return;
-    while (srv->ops->take_output(srv->target, text, sizeof(text)))
+        return false;
+    for (int i = 0; i < OUTPUT_BATCH; i++) {
+        if (!srv->ops->take_output(srv->target, text, sizeof(text)))
+            return false;
         gdb_stub_output(stub, text);
+    }
+    return true;
 }
 
 /* serve one connected client; returns false when the VMM should end (gdb's 'k') */
@@ -240,6 +247,7 @@ static bool serve(struct gdb_server *srv, int fd)
         return true;
     }
     gdb_stub_connect(stub, &where);
+    bool more = false; /* target output left to send: poll without waiting */
     for (;;) {
         struct pollfd p[4] = {
             {.fd = fd, .events = POLLIN | POLLRDHUP},
@@ -247,7 +255,7 @@ static bool serve(struct gdb_server *srv, int fd)
             {.fd = srv->quit_efd, .events = POLLIN},
             {.fd = srv->listen_fd, .events = POLLIN},
         };
-        if (poll(p, 4, -1) < 0) {
+        if (poll(p, 4, more ? 0 : -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -258,11 +266,12 @@ static bool serve(struct gdb_server *srv, int fd)
             keep = false;
             break;
         }
-        if (p[1].revents & POLLIN) {
+        if ((p[1].revents & POLLIN) || more) {
             struct gdb_stop st;
-            drain(srv->stop_efd);
-            send_target_output(srv, stub);
-            if (srv->ops->take_stop(srv->target, &st))
+            if (p[1].revents & POLLIN)
+                drain(srv->stop_efd);
+            more = send_target_output(srv, stub);
+            if (!more && srv->ops->take_stop(srv->target, &st))
                 gdb_stub_stopped(stub, &st);
         }
         if (p[0].revents) {
