@@ -29,10 +29,11 @@ CYCLES = 1000
 UART = 0x01000000
 VIRTIO0 = 0x03000000        # --rng: the first virtio-mmio slot
 GICD = 0x3FFF0000
-# VmRSS bounds.  A session's ~4.5 MiB of stub buffers come from glibc's heap; whether calloc
-# zeroes (touches) reused pages depends on the heap's state, so one session's worth may become
-# resident once: the first 500 cycles may grow by that much, the next 500 (the leak detector: 512
-# bytes per cycle) and the Z0/z0 cycles by at most LEAK_BOUND_KB.
+# VmRSS bounds.  A steady leak grows in both halves of the 1000 connect/detach cycles; the one
+# step seen (1528 kB, once per run at a varying cycle: the heap around a session's ~4.5 MiB of
+# stub buffers) in one of them only.  So: the smaller half's growth at most LEAK_BOUND_KB (a leak
+# of 512 bytes per cycle would exceed it), the whole at most ONCE_BOUND_KB, and the Z0/z0
+# cycles at most LEAK_BOUND_KB.
 LEAK_BOUND_KB = 256
 ONCE_BOUND_KB = 4096        # the first 500 cycles; the table full (4096 entries)
 
@@ -620,10 +621,10 @@ else:
           f"{CYCLES} Z0/z0) -> {full[0]} (table full) -> {empty[0]} (emptied); threads {b[1]} "
           f"-> {a1[1]} -> {a2[1]} -> {full[1]} -> {empty[1]}; VmRSS kB {b[2]} -> {a1[2]} -> "
           f"{a2[2]} -> {full[2]} -> {empty[2]}", flush=True)
-    check(a1[2] - half[2] <= LEAK_BOUND_KB, f"VmRSS over the second {CYCLES // 2} "
-          f"connect/detach cycles: +{a1[2] - half[2]} kB (bound {LEAK_BOUND_KB})")
-    check(half[2] - b[2] <= ONCE_BOUND_KB, f"VmRSS over the first {CYCLES // 2} connect/detach "
-          f"cycles: +{half[2] - b[2]} kB (bound {ONCE_BOUND_KB}: one session's buffers)")
+    g1, g2 = half[2] - b[2], a1[2] - half[2]
+    check(min(g1, g2) <= LEAK_BOUND_KB and a1[2] - b[2] <= ONCE_BOUND_KB,
+          f"VmRSS over {CYCLES} connect/detach cycles: +{g1} kB then +{g2} kB (no steady growth: "
+          f"the smaller half at most {LEAK_BOUND_KB}, the whole at most {ONCE_BOUND_KB})")
     check(half[0] == b[0] and a1[0] == b[0] and a2[0] == b[0] and empty[0] == b[0],
           f"no fd growth: {b[0]} {half[0]} {a1[0]} {a2[0]} {empty[0]}")
     check(half[1] == b[1] and a1[1] == b[1] and a2[1] == b[1] and empty[1] == b[1],
