@@ -106,6 +106,8 @@ int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn)
 
     if (gpa & 3)
         return -EINVAL;
+    if ((!bp || !bp->gdb) && t->ngdb >= BP_GDB_MAX)
+        return -ENOSPC;
     if (bp) {
         if (!bp->gdb)
             t->ngdb++;

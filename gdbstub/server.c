@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -170,12 +171,32 @@ int gdb_server_listen(struct gdb_server *srv, const struct gdb_addr *a, char **m
     return srv->quit_efd < 0 ? -errno : 0;
 }
 
+/* the connection a stub sends on: the client socket (non-blocking) and the server's quit eventfd */
+struct conn {
+    int fd;
+    int quit_efd;
+};
+
+/* Send everything, waiting while the client's socket is full: a client that stops reading
+ * holds only this thread (the vCPUs never wait for the socket), and only until brkvm ends:
+ * once the quit eventfd is written, a socket that takes nothing more cancels the send. */
 static int send_all(void *io, const uint8_t *buf, size_t len)
 {
-    int fd = *(int *)io;
+    const struct conn *c = io;
 
     while (len) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd p[2] = {
+                {.fd = c->fd, .events = POLLOUT},
+                {.fd = c->quit_efd, .events = POLLIN},
+            };
+            if (poll(p, 2, -1) < 0 && errno != EINTR)
+                return -errno;
+            if (p[1].revents && !(p[0].revents & (POLLOUT | POLLERR | POLLHUP)))
+                return -ECANCELED; /* brkvm is ending and the client does not read */
+            continue;
+        }
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -194,22 +215,30 @@ static void drain(int efd)
     }
 }
 
-/* the target's console text (agent dprintf) to gdb, before the stop it may precede */
-static void send_target_output(struct gdb_server *srv, struct gdb_stub *stub)
+/* The target's console text (agent dprintf) to gdb, before the stop it may precede: at most
+ * OUTPUT_BATCH chunks per call, so the client's input (a Ctrl-C) is served between batches even
+ * while the vCPUs print faster than the socket drains.  True when text is left. */
+#define OUTPUT_BATCH 64 /* of up to 2 KiB */
+static bool send_target_output(struct gdb_server *srv, struct gdb_stub *stub)
 {
     char text[2048];
 
     if (!srv->ops->take_output)
-        return;
-    while (srv->ops->take_output(srv->target, text, sizeof(text)))
+        return false;
+    for (int i = 0; i < OUTPUT_BATCH; i++) {
+        if (!srv->ops->take_output(srv->target, text, sizeof(text)))
+            return false;
         gdb_stub_output(stub, text);
+    }
+    return true;
 }
 
 /* serve one connected client; returns false when the VMM should end (gdb's 'k') */
 static bool serve(struct gdb_server *srv, int fd)
 {
     struct gdb_stop where;
-    struct gdb_stub *stub = gdb_stub_new(srv->ops, srv->target, send_all, &fd);
+    struct conn conn = {.fd = fd, .quit_efd = srv->quit_efd};
+    struct gdb_stub *stub = gdb_stub_new(srv->ops, srv->target, send_all, &conn);
     uint8_t buf[4096];
     bool keep = true;
 
@@ -218,14 +247,15 @@ static bool serve(struct gdb_server *srv, int fd)
         return true;
     }
     gdb_stub_connect(stub, &where);
+    bool more = false; /* target output left to send: poll without waiting */
     for (;;) {
         struct pollfd p[4] = {
-            {.fd = fd, .events = POLLIN},
+            {.fd = fd, .events = POLLIN | POLLRDHUP},
             {.fd = srv->stop_efd, .events = POLLIN},
             {.fd = srv->quit_efd, .events = POLLIN},
             {.fd = srv->listen_fd, .events = POLLIN},
         };
-        if (poll(p, 4, -1) < 0) {
+        if (poll(p, 4, more ? 0 : -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -236,18 +266,12 @@ static bool serve(struct gdb_server *srv, int fd)
             keep = false;
             break;
         }
-        if (p[3].revents & POLLIN) { /* one client at a time: turn the newcomer away */
-            int extra = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-            if (extra >= 0) {
-                g_warning("a second debugger tried to connect: refused (one client at a time)");
-                close(extra);
-            }
-        }
-        if (p[1].revents & POLLIN) {
+        if ((p[1].revents & POLLIN) || more) {
             struct gdb_stop st;
-            drain(srv->stop_efd);
-            send_target_output(srv, stub);
-            if (srv->ops->take_stop(srv->target, &st))
+            if (p[1].revents & POLLIN)
+                drain(srv->stop_efd);
+            more = send_target_output(srv, stub);
+            if (!more && srv->ops->take_stop(srv->target, &st))
                 gdb_stub_stopped(stub, &st);
         }
         if (p[0].revents) {
@@ -268,6 +292,16 @@ static bool serve(struct gdb_server *srv, int fd)
             if (status == GDB_STUB_KILLED) {
                 keep = false;
                 break;
+            }
+        }
+        /* one client at a time: turn a newcomer away, but not while this client is going (its
+         * last bytes and its end come first), so one that connects right after the last one
+         * dropped or detached is served, not refused */
+        if ((p[3].revents & POLLIN) && !(p[0].revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+            int extra = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (extra >= 0) {
+                g_warning("a second debugger tried to connect: refused (one client at a time)");
+                close(extra);
             }
         }
     }
@@ -294,7 +328,7 @@ static void *server_thread(void *arg)
         }
         if (p[1].revents)
             break;
-        fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0)
             continue;
         if (!srv->addr.is_unix)
@@ -302,6 +336,10 @@ static void *server_thread(void *arg)
         g_message("debugger connected");
         bool keep = serve(srv, fd);
         close(fd);
+        /* the session's buffers (~4.5 MiB, sized by PacketSize) go back to the system: once
+         * glibc's mmap threshold has risen to their size they come from the heap, which kept
+         * them resident (VmRSS +3.5 MiB after the first sessions, scenario gdb-hostile-client) */
+        malloc_trim(0);
         if (!keep)
             break;
     }

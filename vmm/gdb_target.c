@@ -477,6 +477,14 @@ static long t_write_mem(void *t, int thread, uint64_t addr, const uint8_t *buf, 
 
     if (!v)
         return -EINVAL;
+    /* all or nothing: a write that runs into a hole, MMIO or the end of RAM changes no byte */
+    for (size_t at = 0; at < len;) {
+        uint64_t gpa;
+        size_t chunk;
+        if (resolve(vm, v, addr + at, MIN(len - at, 4096), phys, &gpa, &chunk))
+            return -EFAULT;
+        at += chunk;
+    }
     while (done < len) {
         uint64_t gpa;
         size_t chunk;

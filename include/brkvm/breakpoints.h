@@ -15,6 +15,10 @@
 struct bp_agent;
 
 #define A64_BRK0 0xd4200000U /* BRK #0: the instruction gdb's breakpoints are made of */
+/* gdb's software breakpoints at most (brkvm's own are not counted): a client cannot grow the
+ * table without bound; gdb removes and re-inserts every breakpoint at each stop, so far fewer
+ * are usable in practice.  One more is refused with -ENOSPC (gdb: "Cannot insert breakpoint"). */
+#define BP_GDB_MAX 4096
 
 struct sw_bp {
     uint64_t gpa;
@@ -37,7 +41,8 @@ void bp_table_init(struct bp_table *t);
 void bp_table_destroy(struct bp_table *t);
 
 /* gdb's breakpoint at gpa; insn points at the guest's instruction word.  Writes BRK #0 on the
- * first insert; inserting again changes nothing (but guards a new instruction found there). */
+ * first insert; inserting again changes nothing (but guards a new instruction found there).
+ * 0, -EINVAL (not 4-aligned) or -ENOSPC (BP_GDB_MAX of gdb's already, memory unchanged). */
 int bp_insert(struct bp_table *t, uint64_t gpa, uint32_t *insn);
 /* Remove gdb's breakpoint: the original comes back, but only if our BRK is still there (the
  * guest may have rewritten its text since), and only if brkvm has no use of its own for it.

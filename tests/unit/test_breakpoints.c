@@ -443,6 +443,57 @@ static void test_own(void)
     bp_table_destroy(&t);
 }
 
+static uint32_t *insn_of_big(void *opaque, uint64_t gpa)
+{
+    return gpa < 4 * (BP_GDB_MAX + 2) ? (uint32_t *)opaque + gpa / 4 : NULL;
+}
+
+/* a client cannot grow the table without bound: BP_GDB_MAX of gdb's, then -ENOSPC with the word
+ * untouched; re-inserting one already there, gdb's Z0 over brkvm's own, and inserting again after
+ * a removal still work; a full table clears completely */
+static void test_limit(void)
+{
+    const size_t n = BP_GDB_MAX + 2;
+    uint32_t *mem = g_new(uint32_t, n);
+    struct bp_table t;
+
+    for (size_t i = 0; i < n; i++)
+        mem[i] = 0x91000000U + (uint32_t)i;
+    bp_table_init(&t);
+    /* brkvm's own breakpoint on the last word: not counted against gdb's limit */
+    g_assert_cmpint(bp_insert_own(&t, 4 * (n - 1), &mem[n - 1], 1), ==, 0);
+    for (size_t i = 0; i < BP_GDB_MAX; i++)
+        g_assert_cmpint(bp_insert(&t, 4 * i, &mem[i]), ==, 0);
+    g_assert_cmpuint(bp_count(&t), ==, BP_GDB_MAX);
+    /* one more: refused, memory unchanged, nothing added */
+    g_assert_cmpint(bp_insert(&t, 4 * BP_GDB_MAX, &mem[BP_GDB_MAX]), ==, -ENOSPC);
+    g_assert_cmphex(mem[BP_GDB_MAX], ==, 0x91000000U + BP_GDB_MAX);
+    g_assert_null(bp_find(&t, 4 * BP_GDB_MAX));
+    g_assert_cmpuint(bp_count(&t), ==, BP_GDB_MAX);
+    /* gdb's Z0 on brkvm's own word counts as gdb's too: refused while full */
+    g_assert_cmpint(bp_insert(&t, 4 * (n - 1), &mem[n - 1]), ==, -ENOSPC);
+    g_assert_false(bp_find(&t, 4 * (n - 1))->gdb);
+    /* inserting one that is there again: fine (gdb re-sends Z0 to change conditions) */
+    g_assert_cmpint(bp_insert(&t, 0, &mem[0]), ==, 0);
+    g_assert_cmpuint(bp_count(&t), ==, BP_GDB_MAX);
+    /* after a removal there is room for one */
+    g_assert_cmpint(bp_remove(&t, 8, &mem[2]), ==, 0);
+    g_assert_cmphex(mem[2], ==, 0x91000002U);
+    g_assert_cmpint(bp_insert(&t, 4 * BP_GDB_MAX, &mem[BP_GDB_MAX]), ==, 0);
+    g_assert_cmphex(mem[BP_GDB_MAX], ==, A64_BRK0);
+    g_assert_cmpint(bp_insert(&t, 8, &mem[2]), ==, -ENOSPC);
+    g_assert_cmphex(mem[2], ==, 0x91000002U);
+    /* clearing gdb's restores every word; brkvm's own stays */
+    bp_clear(&t, insn_of_big, mem);
+    g_assert_cmpuint(bp_count(&t), ==, 0);
+    for (size_t i = 0; i < n - 1; i++)
+        g_assert_cmphex(mem[i], ==, 0x91000000U + (uint32_t)i);
+    g_assert_cmphex(mem[n - 1], ==, A64_BRK0);
+    g_assert_cmpuint(bp_own_count(&t), ==, 1);
+    bp_table_destroy(&t);
+    g_free(mem);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -458,5 +509,6 @@ int main(int argc, char **argv)
     g_test_add_func("/breakpoints/shadow-read-top", test_shadow_top_of_space);
     g_test_add_func("/breakpoints/shadow-write", test_shadow_write);
     g_test_add_func("/breakpoints/own", test_own);
+    g_test_add_func("/breakpoints/limit", test_limit);
     return g_test_run();
 }

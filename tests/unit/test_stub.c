@@ -117,7 +117,8 @@ static int f_insert_bp(void *t, int thread, uint64_t addr, bool phys)
     for (int i = 0; i < f->nbps; i++)
         if (f->bps[i].addr == addr)
             return 0; /* idempotent, as brkvm's */
-    g_assert_cmpint(f->nbps, <, (int)G_N_ELEMENTS(f->bps));
+    if (f->nbps == (int)G_N_ELEMENTS(f->bps))
+        return -ENOSPC; /* full, as brkvm's table at BP_GDB_MAX */
     f->bps[f->nbps++] = (struct fake_bp){addr, phys};
     return 0;
 }
@@ -1186,6 +1187,27 @@ static void test_breakpoints(void)
     ctx_free(c);
 }
 
+/* a target whose breakpoint table is full: E28 (ENOSPC) for a new address, gdb's "Cannot
+ * insert breakpoint"; one already inserted is still OK, and a removal makes room */
+static void test_breakpoint_table_full(void)
+{
+    struct ctx *c = ctx_new(1);
+    char pkt[64];
+    int n = (int)G_N_ELEMENTS(c->f.bps);
+
+    for (int i = 0; i < n; i++) {
+        snprintf(pkt, sizeof(pkt), "Z0,%x,4", 0x40000000 + 4 * i);
+        g_assert_cmpstr(xchg(c, pkt), ==, "OK");
+    }
+    snprintf(pkt, sizeof(pkt), "Z0,%x,4", 0x40000000 + 4 * n);
+    g_assert_cmpstr(xchg(c, pkt), ==, "E28");
+    g_assert_cmpint(c->f.nbps, ==, n);
+    g_assert_cmpstr(xchg(c, "Z0,40000000,4"), ==, "OK");
+    g_assert_cmpstr(xchg(c, "z0,40000000,4"), ==, "OK");
+    g_assert_cmpstr(xchg(c, pkt), ==, "OK");
+    ctx_free(c);
+}
+
 /* ConditionalBreakpoints+: Z0/Z1 with ;X<len>,<bytecode> conditions reach the target; every
  * insert sets them anew (none: none) */
 static void test_breakpoint_conditions(void)
@@ -2022,6 +2044,7 @@ int main(int argc, char **argv)
     g_test_add_func("/stub/x", test_read_mem_bin);
     g_test_add_func("/stub/M-X", test_write_mem);
     g_test_add_func("/stub/Z-z", test_breakpoints);
+    g_test_add_func("/stub/Z-table-full", test_breakpoint_table_full);
     g_test_add_func("/stub/Z-conditions", test_breakpoint_conditions);
     g_test_add_func("/stub/c-s", test_cont_step);
     g_test_add_func("/stub/vCont", test_vcont);
