@@ -1,7 +1,8 @@
 """linux_time.py - stop the Linux guest for 30 s, more than the kernel's 21 s RCU stall and 20 s
-soft lockup limits (its clock must not notice), then a read watchpoint on the kernel's jiffies.  Debian's kernel has no KALLSYMS_ALL, so jiffies' address is
-decoded from ADRP + LDR pairs in functions that read it (BRKVM_VAR_readers), and accepted only if
-the word there looks like jiffies (HZ=250, INITIAL_JIFFIES = -300 s, a few minutes of uptime)."""
+soft lockup limits (its clock must not notice), then a read watchpoint on the kernel's jiffies.
+Debian's kernel has no KALLSYMS_ALL, so jiffies' address is decoded from ADRP + LDR pairs in
+functions that read it (BRKVM_VAR_readers), and accepted only if the word there looks like
+jiffies (HZ=250, INITIAL_JIFFIES = -300 s, a few minutes of uptime)."""
 import os
 import sys
 import time
