@@ -15,6 +15,8 @@ BRKVM_VAR_iters2): gdb writes them into the guest's iters[] at _start.
            still unconditional: stops == the hits whose condition is true (the n seen are exactly
            those, in order, per vCPU), brkvm's `monitor info breakpoints` counted every false hit
            as passed without a report.
+In both phases brkvm's count of hits made while another stop waited for gdb (kept pending,
+reported at a later resume) shows that the vCPUs did hit at once.
 Prints LOAD-SMP lines with the counts and rates (stops/s)."""
 import os
 import re
@@ -32,6 +34,7 @@ ITERS = {1: int(os.environ.get("BRKVM_VAR_iters1", "100")),
          2: int(os.environ.get("BRKVM_VAR_iters2", "100"))}
 COND = {"sw": (4, 1), "hw": (5, 2)}  # phase 2: n % M == R
 
+TRACE = os.environ.get("LOAD_SMP_TRACE")
 ELF = os.path.join(os.environ["BRKVM_GUESTS"], "loadsmp.elf")
 
 
@@ -155,12 +158,36 @@ def not_reported():
     return int(m.group(1)) if m else 0
 
 
+def held():
+    """brkvm's counts of hits made while another stop waited for gdb: (kept pending, reported
+    later, dropped)"""
+    m = re.search(r"hits while another stop waited: (\d+), reported later (\d+), dropped (\d+)",
+                  run("monitor info breakpoints"))
+    return tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
+
+
+def check_held(phase, h0):
+    h = held()
+    kept, reported, dropped = (a - b for a, b in zip(h, h0))
+    log(f"LOAD-SMP phase={phase} simultaneous={kept} reported_later={reported} "
+        f"dropped={dropped}")
+    check(kept > 0, f"phase {phase}: vCPUs hit at once ({kept} hits made while another stop "
+          "waited for gdb)")
+    check(kept == reported + dropped,
+          f"phase {phase}: each of them reported later or dropped ({reported} + {dropped})")
+    return h
+
+
+if TRACE:
+    run(f"set remotelogfile {TRACE}")
 connect(ELF)
 check(pc() == sym_addr("_start"), f"stopped at _start (pc {pc():#x})")
 for p, n in ITERS.items():
     run(f"set var iters[{p}] = {n}")
 run("set breakpoint always-inserted on")
 run("set print thread-events off")
+# the guest's code as the ELF has it: gdb reads it from the file, not with m packets at every stop
+run("set trust-readonly-sections on")
 end = gdb.Breakpoint("phase_done")
 
 # phase 1: every hit a stop
@@ -171,6 +198,7 @@ info = run("info breakpoints")
 check(re.search(r"hw watchpoint\s+keep\s+y\s+wv", info) is not None,
       "wv is watched by a hardware watchpoint")
 c0 = guest_counts()
+h0 = held()
 t0 = time.monotonic()
 other = continue_to_phase_end(1)
 el1 = time.monotonic() - t0
@@ -179,6 +207,7 @@ t1 = tally
 check(other == 0, f"phase 1: no stop but the three kinds and phase_done ({other})")
 compare(1, t1, c0, c1, lambda k: list(range(ITERS[1])))
 log(f"LOAD-SMP phase=1 seconds={el1:.1f} rate={t1.stops / el1:.1f}/s")
+h1 = check_held(1, h0)
 
 # phase 2: brkvm evaluates the breakpoints' conditions; the watchpoint still stops every time
 tally = Tally()
@@ -221,6 +250,7 @@ def want2(kind):
 
 
 compare(2, tally, c1, c2, want2)
+check_held(2, h1)
 false_hits = NCPUS * sum(ITERS[2] - len(want2(k)) for k in ("sw", "hw"))
 check(passed == false_hits, f"phase 2: brkvm passed {passed} false hits without a stop "
       f"(want {false_hits})")
