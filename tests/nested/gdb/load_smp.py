@@ -17,7 +17,8 @@ BRKVM_VAR_iters2): gdb writes them into the guest's iters[] at _start.
            as passed without a report.
 In both phases brkvm's count of hits made while another stop waited for gdb (kept pending,
 reported at a later resume) shows that the vCPUs did hit at once.
-Prints LOAD-SMP lines with the counts and rates (stops/s)."""
+Prints LOAD-SMP lines with the counts and rates (stops/s).  LOAD_SMP_TRACE=FILE in the
+environment: gdb logs every packet to FILE (set remotelogfile)."""
 import os
 import re
 import sys
