@@ -6,7 +6,8 @@
 # stop lost, doubled or on the wrong thread.  Prints the LOAD-SMP lines (counts, rates, the hits
 # brkvm kept pending while another stop waited) and the verdict.
 #   bench/load-smp.sh [--log FILE]     (--log: the lines of an earlier run's log, no run)
-# ~7 min on this 2-core machine (the rate follows the machine's load: 20-36 stops/s seen).
+# ~2.5 min in the test host on a quiet machine (88 stops/s), 5-7 min under other agents' load
+# (20-36 stops/s), plus the wait for the CPU lock.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 LOG=$TOP/build/nested/logs/bench-load-smp-vhe.log

@@ -1,7 +1,8 @@
 # bench-load-smp - gdb-load-smp's stop storm at full size (bench/load-smp.sh): 834 iterations of
 # the three kinds on 4 vCPUs = 10 008 stops, none lost, doubled or on a wrong thread, then 250
-# iterations with target-evaluated conditions (1 450 stops, 1 550 false hits passed by brkvm).
-# About 6 min at ~36 stops/s: too long for CI, which runs gdb-load-smp with 1 008 stops.
+# iterations with target-evaluated conditions (1 452 stops, 1 548 false hits passed by brkvm).
+# 141 s in the test host at 88 stops/s on a quiet machine (25-36 stops/s under other agents'
+# load: 5-7 min): too long for CI, which runs gdb-load-smp with 1 008 stops.
 # manual
 # timeout: 620
 # modes: vhe
