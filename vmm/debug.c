@@ -100,6 +100,7 @@ void hit_event(struct vm *vm, struct vcpu *v, struct gdb_stop st, uint64_t pc)
         vm->dbg.have_stop = true;
         vm->dbg.stop = st;
     } else if (!v->dbg.pending) {
+        vm->dbg.held++;
         v->dbg.pending = true;
         v->dbg.pending_stop = st;
         v->dbg.pending_pc = pc;

@@ -785,8 +785,11 @@ static int t_resume(void *t, const enum gdb_action *act)
         if (act[i] == GDB_ACT_STOP || !v->dbg.pending)
             continue;
         v->dbg.pending = false;
-        if (!pending_valid(vm, v))
+        if (!pending_valid(vm, v)) {
+            vm->dbg.held_dropped++;
             continue;
+        }
+        vm->dbg.held_reported++;
         vm->dbg.have_stop = true;
         vm->dbg.stop = v->dbg.pending_stop;
         notify_stub(vm);

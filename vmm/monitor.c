@@ -181,6 +181,12 @@ static void info_breakpoints(struct vm *vm, GString *out)
                                     "whose commands ran\n",
                                (unsigned long long)vm->dbg.passes,
                                (unsigned long long)vm->dbg.silent);
+    if (vm->dbg.held)
+        g_string_append_printf(out, "hits while another stop waited: %llu, reported later %llu, "
+                                    "dropped %llu (the vCPU had moved or the breakpoint gone)\n",
+                               (unsigned long long)vm->dbg.held,
+                               (unsigned long long)vm->dbg.held_reported,
+                               (unsigned long long)vm->dbg.held_dropped);
     if (bp_own_count(&vm->dbg.bps))
         g_string_append_printf(out, "brkvm's own (--on-panic, not gdb's): %u\n",
                                bp_own_count(&vm->dbg.bps));

@@ -46,6 +46,10 @@ struct vm_debug {
     struct vcpu *solo;       /* stepping past a breakpoint's BRK alone, the others held */
     uint64_t passes;         /* hits not reported: every condition false */
     uint64_t silent;         /* hits not reported: their commands ran (agent dprintf) */
+    /* hits made while another stop waited for gdb (vCPUs hitting at once): kept pending on
+     * their vCPU, then reported at a later resume, or dropped there because the vCPU no longer
+     * stood at an inserted breakpoint or watchpoint (it hits it again if it is put back) */
+    uint64_t held, held_reported, held_dropped;
     void *output;            /* GString: agent dprintf text for gdb's console, not yet sent */
     uint64_t output_dropped; /* bytes of it dropped (gdb did not take it fast enough) */
     struct debug_xlate xlate;

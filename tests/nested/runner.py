@@ -33,6 +33,8 @@ Scenario files (tests/nested/scenarios/NAME.sh) may carry header tags:
                        host.net=1).  The script gets BRKVM_PORT, BRKVM_GUESTS (the built test
                        guests) and BRKVM_NESTED in its environment and must print
                        "GDB-RESULT PASS"; gdb's output goes to the log with a "GDB|" prefix.
+  # gdb(S): SCRIPT     the same with S seconds for the script instead of 240 (so are host(S):
+                       and gdb&(S):), e.g. a long stop storm in bench/
                        Named groups of earlier expect regexes, (?P<name>...), are passed too,
                        as BRKVM_VAR_name (e.g. an address the guest printed).
   # host: SCRIPT       like gdb:, but runs `python3 tests/nested/gdb/SCRIPT` (raw-socket tests)
@@ -114,9 +116,9 @@ def scenario_tags(name):
             m = re.match(r"#\s*pause:\s*([0-9.]+)\s*$", line)
             if m:
                 tags["steps"].append(("pause", None, float(m.group(1))))
-            m = re.match(r"#\s*(gdb|host|gdb&):\s*(\S+)\s*$", line)
+            m = re.match(r"#\s*(gdb|host|gdb&)(?:\((\d+)\))?:\s*(\S+)\s*$", line)
             if m:
-                tags["steps"].append((m.group(1), m.group(2), GDB_TIMEOUT))
+                tags["steps"].append((m.group(1), m.group(3), int(m.group(2) or GDB_TIMEOUT)))
             m = re.match(r"#\s*flag:\s*(\w+)\s*$", line)
             if m:
                 tags["steps"].append(("flag", m.group(1), 0))
