@@ -179,6 +179,36 @@ static void handle_mmio(struct vcpu *v)
     }
 }
 
+/* KVM_EXIT_ARM_NISV: an access to MMIO (a device or a hole) that KVM cannot decode, since the
+ * CPU gave no valid syndrome (load/store pair, SIMD/FP register, atomic, exclusive pair,
+ * writeback addressing).  brkvm cannot emulate it either (it would have to decode and execute
+ * the instruction): the guest gets a synchronous external abort at that instruction, as from
+ * hardware that rejects the access (QEMU does the same); a Linux guest reports it with a
+ * backtrace.  Logged once (each with --debug-mmio); false when even that is impossible. */
+static bool handle_nisv(struct vcpu *v)
+{
+    struct kvm_run *run = v->run;
+    struct kvm_vcpu_events ev = {0};
+    unsigned long n = __atomic_fetch_add(&v->vm->nisv_count, 1, __ATOMIC_RELAXED);
+    uint64_t addr = run->arm_nisv.fault_ipa;
+
+    if (n == 0 || v->vm->cfg->debug_mmio)
+        g_warning("vCPU %u: MMIO access to %#llx at pc %#llx that KVM cannot emulate (no valid "
+                  "syndrome: a load/store pair, SIMD, atomic or writeback access); an external "
+                  "data abort is injected into the guest%s", v->id, (unsigned long long)addr,
+                  (unsigned long long)vcpu_pc(v),
+                  v->vm->cfg->debug_mmio ? "" : " (logged once; --debug-mmio logs each)");
+    ev.exception.ext_dabt_pending = 1;
+    if (ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) < 0) {
+        vm_request_exit(v->vm, 1, "vCPU %u accessed MMIO at %#llx with an instruction KVM "
+                        "cannot emulate, at pc %#llx, and the abort could not be injected: %s",
+                        v->id, (unsigned long long)addr, (unsigned long long)vcpu_pc(v),
+                        strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 static void handle_system_event(struct vcpu *v)
 {
     struct vm *vm = v->vm;
@@ -214,6 +244,8 @@ static bool handle_exit(struct vcpu *v)
     case KVM_EXIT_DEBUG:
         debug_handle_exit(v);
         return true;
+    case KVM_EXIT_ARM_NISV:
+        return handle_nisv(v);
     case KVM_EXIT_SYSTEM_EVENT:
         handle_system_event(v);
         return false;
@@ -260,8 +292,9 @@ static void *vcpu_thread(void *arg)
             if (e == EINTR || e == EAGAIN)
                 continue;
             if (e == ENOSYS)
-                vm_request_exit(v->vm, 1, "vCPU %u accessed memory outside RAM and devices with "
-                                "an instruction KVM cannot emulate, at pc %#llx",
+                vm_request_exit(v->vm, 1, "vCPU %u accessed MMIO (a device or unmapped memory) "
+                                "with an instruction KVM cannot emulate (no valid syndrome, e.g. "
+                                "a load/store pair), at pc %#llx",
                                 v->id, (unsigned long long)vcpu_pc(v));
             else
                 vm_request_exit(v->vm, 1, "KVM_RUN on vCPU %u failed: %s (pc %#llx)", v->id,

@@ -224,9 +224,10 @@ void virtio_host_stop(struct vm *vm)
         }
         if (s->stop_efd >= 0)
             close(s->stop_efd);
-        if (s->mmio.bad_chains)
-            g_warning("virtio-%s: %llu descriptor chains from the guest were refused",
-                      s->mmio.ops->name, (unsigned long long)s->mmio.bad_chains);
+        if (s->mmio.problems > s->mmio.logged)
+            g_warning("virtio-%s: %llu mistakes of the guest's driver in all (%llu refused "
+                      "descriptor chains)", s->mmio.ops->name,
+                      (unsigned long long)s->mmio.problems, (unsigned long long)s->mmio.bad_chains);
         if (s->free_dev)
             s->free_dev(s->mmio.dev);
         virtio_mmio_destroy(&s->mmio);
@@ -250,11 +251,13 @@ void virtio_host_info(struct vm *vm, GString *out)
         struct virtio_mmio *d = &s->mmio;
         pthread_mutex_lock(&d->lock);
         g_string_append_printf(out, "virtio-%s at %#llx (SPI %u): status %#x%s, %llu requests "
-                               "served, %llu interrupts, %llu bad chains\n", d->ops->name,
+                               "served, %llu interrupts, %llu bad chains, %llu driver "
+                               "mistakes\n", d->ops->name,
                                (unsigned long long)s->base, d->spi, d->status,
                                virtio_mmio_driver_ok(d) ? " (driver ok)" : "",
                                (unsigned long long)d->served, (unsigned long long)d->irqs,
-                               (unsigned long long)d->bad_chains);
+                               (unsigned long long)d->bad_chains,
+                               (unsigned long long)d->problems);
         pthread_mutex_unlock(&d->lock);
     }
 }

@@ -120,6 +120,14 @@ int vm_create(struct vm *vm, const struct brkvm_config *cfg, char **msg)
         return r;
     }
 
+    /* MMIO accesses without a valid syndrome: to brkvm, which injects an abort (vcpu.c) */
+    if (check_cap(vm, KVM_CAP_ARM_NISV_TO_USER) && check_cap(vm, KVM_CAP_ARM_INJECT_EXT_DABT)) {
+        struct kvm_enable_cap nisv = {.cap = KVM_CAP_ARM_NISV_TO_USER};
+        vm->nisv_inject = ioctl(vm->vm_fd, KVM_ENABLE_CAP, &nisv) == 0;
+    }
+    if (!vm->nisv_inject)
+        g_info("KVM cannot report MMIO accesses without a syndrome: such an access ends the run");
+
     vm->ram = ram_map(vm->ram_size);
     if (!vm->ram) {
         char b[32];

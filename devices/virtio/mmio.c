@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <libfdt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,7 +50,6 @@ static void reset(struct virtio_mmio *d)
     d->dev_feat_sel = d->drv_feat_sel = d->queue_sel = 0;
     d->driver_features = 0;
     memset(d->vq, 0, sizeof(d->vq));
-    memset(d->warned, 0, sizeof(d->warned));
     if (d->ops->reset)
         d->ops->reset(d);
 }
@@ -61,11 +61,30 @@ void virtio_mmio_reset(struct virtio_mmio *d)
     pthread_mutex_unlock(&d->lock);
 }
 
+/* lock held: one mistake of the guest's driver, counted; logged while the device's budget of
+ * VIRTIO_LOG_MAX lines lasts, then once that the rest are only counted */
+static void G_GNUC_PRINTF(2, 3) driver_problem(struct virtio_mmio *d, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    d->problems++;
+    if (d->logged >= VIRTIO_LOG_MAX)
+        return;
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_warning("virtio-%s (SPI %u): %s", d->ops->name, d->spi, msg);
+    g_free(msg);
+    if (++d->logged == VIRTIO_LOG_MAX)
+        g_warning("virtio-%s (SPI %u): further mistakes of the guest's driver are counted, not "
+                  "logged (monitor info virtio)", d->ops->name, d->spi);
+}
+
 /* lock held: the device cannot go on until the driver resets it (spec 2.1.2) */
 static void needs_reset(struct virtio_mmio *d, const char *why)
 {
-    g_warning("virtio-%s (SPI %u): %s; the device needs a reset by the guest", d->ops->name,
-              d->spi, why);
+    driver_problem(d, "%s; the device needs a reset by the guest", why);
     d->status |= VIRTIO_STATUS_NEEDS_RESET;
     if (d->status & VIRTIO_STATUS_DRIVER_OK) {
         d->isr |= VIRTIO_ISR_CONFIG;
@@ -120,9 +139,8 @@ static void status_write(struct virtio_mmio *d, uint32_t val)
     if ((val & VIRTIO_STATUS_FEATURES_OK) && !(d->status & VIRTIO_STATUS_FEATURES_OK)) {
         uint64_t offered = device_features(d);
         if ((d->driver_features & ~offered) || !(d->driver_features & VIRTIO_F_VERSION_1)) {
-            g_warning("virtio-%s: driver features %#llx not acceptable (offered %#llx)",
-                      d->ops->name, (unsigned long long)d->driver_features,
-                      (unsigned long long)offered);
+            driver_problem(d, "driver features %#llx not acceptable (offered %#llx)",
+                           (unsigned long long)d->driver_features, (unsigned long long)offered);
             val &= ~VIRTIO_STATUS_FEATURES_OK;
         }
     }
@@ -253,16 +271,12 @@ int virtio_mmio_pop(struct virtio_mmio *d, unsigned q, struct virtq_chain *c)
         if (r >= 0)
             return r;
         d->bad_chains++;
-        if (!d->warned[q]) {
-            d->warned[q] = true;
-            g_warning("virtio-%s queue %u: the guest's descriptor chain was refused: %s (its "
-                      "request fails; logged once)", d->ops->name, q,
-                      virtq_error_name((enum virtq_error)-r));
-        }
         if (d->vq[q].broken) {
             needs_reset(d, "the available ring is corrupt");
             return 0;
         }
+        driver_problem(d, "queue %u: the guest's descriptor chain was refused: %s (its request "
+                       "fails)", q, virtq_error_name((enum virtq_error)-r));
         virtq_push(&d->vq[q], &d->mem, c->head, 0);
         virtio_mmio_notify(d, q);
     }

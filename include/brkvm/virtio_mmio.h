@@ -15,6 +15,10 @@
 #include <stdint.h>
 
 #define VIRTIO_MMIO_MAX_QUEUES 4
+/* log lines a device writes about its driver's mistakes over the whole run (then one saying
+ * the rest are only counted): a guest repeating a mistake, even across resets, cannot flood
+ * brkvm's stderr */
+#define VIRTIO_LOG_MAX 4
 #define VIRTIO_MMIO_CONFIG 0x100 /* device-specific configuration space starts here */
 
 /* registers (offsets from the slot base) */
@@ -99,8 +103,10 @@ struct virtio_mmio {
     uint32_t status, dev_feat_sel, drv_feat_sel, queue_sel, isr;
     uint64_t driver_features;
     struct virtq vq[VIRTIO_MMIO_MAX_QUEUES];
-    bool warned[VIRTIO_MMIO_MAX_QUEUES]; /* one log line per queue for a bad chain */
     uint64_t bad_chains;                 /* chains refused since start (all queues) */
+    uint64_t problems;  /* the driver's mistakes since start: refused features, queue layouts,
+                           chains, corrupt rings (monitor info virtio) */
+    unsigned logged;    /* of them, logged: at most VIRTIO_LOG_MAX over the device's life */
     uint64_t served, irqs;               /* chains completed, interrupts raised (monitor) */
     struct virtq_chain *chain;           /* scratch for the queue handlers (lock held) */
 };

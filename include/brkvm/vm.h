@@ -51,6 +51,11 @@ struct vm {
     unsigned sve_vq; /* their longest vector length in quadwords (KVM's default set) */
     uint64_t sve_vls[8]; /* KVM_REG_ARM64_SVE_VLS: the lengths offered, bit vq - 1 */
     bool pmu;        /* --pmu: the vCPUs have KVM's PMUv3 */
+    /* KVM_CAP_ARM_NISV_TO_USER enabled: an MMIO access KVM cannot emulate (no valid syndrome:
+     * LDP/STP, SIMD, atomics, writeback) exits to brkvm, which injects an external data abort
+     * into the guest (as QEMU does); without it KVM_RUN fails with ENOSYS and the run ends */
+    bool nisv_inject;
+    unsigned long nisv_count; /* such accesses so far (atomic): the first is logged */
     bool has_link_text; /* --symbols gave the kernel's link address of _text */
     uint64_t link_text;
     bool has_link_vmcoreinfo; /* --symbols has vmcoreinfo_note (CONFIG_CRASH_CORE): its link VA */

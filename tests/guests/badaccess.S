@@ -7,8 +7,12 @@
  * 2. A plain `str w0, [x2]` (ignored likewise), then
  *      GUEST-BADACCESS-LDP pc=<address of the ldp>
  * 3. `ldp x0, x1, [x2]`: a load pair gives KVM no valid syndrome (ESR ISV = 0), so it cannot
- *    emulate the access and KVM_RUN fails with ENOSYS: brkvm must stop with exit code 1 and a
- *    reason.  Anything printed after that line (GUEST-FAIL, GUEST-EXCEPTION) is a failure. */
+ *    emulate the access: KVM exits with KVM_EXIT_ARM_NISV and brkvm injects a synchronous
+ *    external abort into the guest, whose vector prints
+ *      GUEST-BADACCESS-ABORT esr=<ESR_EL1> far=<FAR_EL1> elr=<ELR_EL1>
+ *    and powers off (on a KVM without KVM_CAP_ARM_NISV_TO_USER, KVM_RUN fails with ENOSYS and
+ *    brkvm ends the run, exit 1, with a line naming the pc).  GUEST-FAIL or GUEST-EXCEPTION
+ *    lines are failures. */
 #include "guest.h"
 
 #define HOLE 0x2000000
@@ -16,7 +20,7 @@
     .section .text.boot, "ax"
     .global _start
 _start:
-    bl install_vectors
+    bl set_abort_vectors
     puts_lit "GUEST-BADACCESS start\r\n"
     mov32 x2, HOLE
     mov32 x0, 0x5a5a5a5a
@@ -38,4 +42,20 @@ _start:
 badaccess_ldp:
     ldp x0, x1, [x2]
     puts_lit "GUEST-FAIL ldp from an unmapped address returned\r\n"
+    b psci_system_off
+
+/* the vectors: a synchronous exception from the current EL reports itself and powers off */
+    vector_table set_abort_vectors, abort_vectors, 4, badaccess_abort
+
+badaccess_abort:
+    puts_lit "GUEST-BADACCESS-ABORT esr="
+    mrs x0, esr_el1
+    bl puthex
+    puts_lit " far="
+    mrs x0, far_el1
+    bl puthex
+    puts_lit " elr="
+    mrs x0, elr_el1
+    bl puthex
+    puts_lit "\r\n"
     b psci_system_off

@@ -719,6 +719,61 @@ static void test_9p(void)
     g_free(g);
 }
 
+static void count_warning(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer n)
+{
+    (void)domain;
+    (void)level;
+    (void)msg;
+    (*(unsigned *)n)++;
+}
+
+/* A guest that repeats its mistakes (bad queue layouts, refused features, bad chains, each
+ * after a device reset) must not grow brkvm's log with them: a few lines per device, then they
+ * are only counted (monitor info virtio). */
+static void test_log_bounded(void)
+{
+    struct guest *g = g_new(struct guest, 1);
+    struct fake_host h = {0};
+    struct virtio_mmio d;
+    unsigned warnings = 0;
+    guint id = g_log_set_handler("virtio", G_LOG_LEVEL_WARNING, count_warning, &warnings);
+
+    guest_init(g);
+    virtio_mmio_init(&d, &test_dev, NULL, &fh_ops, &h, &g->mem, 5);
+    for (unsigned i = 0; i < 200; i++) {
+        driver_setup(&d, 1); /* no VERSION_1: refused */
+        driver_setup(&d, VIRTIO_F_VERSION_1 | 1);
+        wr(&d, VIRTIO_MMIO_QUEUE_SEL, 0);
+        wr(&d, VIRTIO_MMIO_QUEUE_NUM, 6); /* not a power of two */
+        wr(&d, VIRTIO_MMIO_QUEUE_READY, 1);
+        g_assert_true(rd(&d, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+        g_assert_cmpuint(rd(&d, VIRTIO_MMIO_QUEUE_READY), ==, 0);
+        /* then a good queue with a looping chain */
+        driver_setup(&d, VIRTIO_F_VERSION_1 | 1);
+        wr(&d, VIRTIO_MMIO_QUEUE_SEL, 0);
+        wr(&d, VIRTIO_MMIO_QUEUE_NUM, QN);
+        wr(&d, VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)DESC);
+        wr(&d, VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)AVAIL);
+        wr(&d, VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)USED);
+        wr(&d, VIRTIO_MMIO_QUEUE_READY, 1);
+        wr(&d, VIRTIO_MMIO_STATUS, rd(&d, VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+        g->avail_idx = 0;
+        set_desc(g, DESC, 0, DATA, 16, VIRTQ_DESC_F_NEXT, 0);
+        offer(g, 0);
+        virtio_mmio_process(&d, 0);
+        g_assert_cmpuint(used_idx(g), ==, 1); /* refused, completed */
+        memset(at(g, USED), 0, 8);
+        memset(at(g, AVAIL), 0, 8);
+    }
+    g_assert_cmpuint(d.bad_chains, ==, 200);
+    g_assert_cmpuint(d.problems, ==, 600);
+    g_assert_cmpuint(warnings, <=, VIRTIO_LOG_MAX + 1);
+    g_assert_cmpuint(warnings, >=, 3); /* the first of each kind is still logged */
+    g_log_remove_handler("virtio", id);
+    virtio_mmio_destroy(&d);
+    g_free(g);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -729,6 +784,7 @@ int main(int argc, char **argv)
     g_test_add_func("/virtq/indirect-limits", test_indirect_limits);
     g_test_add_func("/virtq/interrupt-suppression", test_interrupt_suppression);
     g_test_add_func("/virtio-mmio/transport", test_transport);
+    g_test_add_func("/virtio-mmio/log-bounded", test_log_bounded);
     g_test_add_func("/virtio-blk/read-write", test_blk_rw);
     g_test_add_func("/virtio-blk/ro-and-lock", test_blk_ro_and_lock);
     g_test_add_func("/virtio-blk/malformed", test_blk_malformed);
