@@ -13,7 +13,8 @@ session reports what the killed one left (KA-STATUS): kill k counts as good when
   - the guest's own report: its last KA_GOOD loops or more ran unheld and good (text checksum
     equal to the one of its image, its debug registers and MDSCR_EL1 as it set them, its own
     breakpoint and watchpoint each taken once, CNTVCT advancing), it looped and its clock ran
-    since the previous attach, and no loop ever saw its debug registers, MDSCR or clock wrong.
+    since the previous attach, and no loop since then (held or not) saw its debug registers,
+    MDSCR or clock wrong.
 After the last kill a final gdb does the same checks, compares the code read through the stub
 with the ELF file, and kills brkvm.  Prints KA-KILL lines, KA-RESULT n/N and GDB-RESULT."""
 import os
@@ -95,8 +96,9 @@ def judge(st, prev):
     if st["streak"] < KA_GOOD:
         bad.append(f"the guest's last loops were not {KA_GOOD} good ones in a row: streak "
                    f"{st['streak']}, last bad loop: {flag_names(st['last_bad'])}")
-    if st["ever"]:
-        bad.append(f"{st['ever']} loops saw {flag_names(st['ever_flags'])} wrong")
+    ever = st["ever"] - (prev["ever"] if prev else 0)     # (counted since the last attach)
+    if ever:
+        bad.append(f"{ever} loops saw {flag_names(st['ever_flags'])} wrong")
     if prev and st["loops"] <= prev["loops"]:
         bad.append(f"the guest did not loop: loops {st['loops']} (before {prev['loops']})")
     if prev and st["cnt"] <= prev["cnt"]:
