@@ -4,8 +4,9 @@ real gdb-multiarch sessions (killany_session.py) against the killany guest, each
 a random delay, every one checked by the next attach.
 
 Seeded (BRKVM_KA_SEED, else the time; printed as KA-SEED so a run can be replayed), each session
-gets its own seed for its random operations and a kill delay uniform in [0, KA_DELAY_MAX] s
-counted from its KA-STATUS line (its attach and first reads done).  Before any operation every
+gets its own seed for its random operations and a kill point: a delay uniform in
+[0, KA_DELAY_MAX] s counted from its KA-STATUS line (its attach and first reads done), or, for a
+third of them, the start of its operation number 1-10 (amid that operation's packets).  Before any operation every
 session reports what the killed one left (KA-STATUS): kill k counts as good when
   - the new gdb attached (a new client is accepted once brkvm has seen the old one go),
   - brkvm's `monitor info breakpoints` lists none of gdb's breakpoints or slots and finds the
@@ -86,6 +87,27 @@ def drain(q, lines, wait):
         lines.append(line)
 
 
+def wait_kill_point(q, lines, delay, at_op, extra):
+    """collect gdb's lines until the kill point: "op" (gdb announced operation at_op, plus
+    `extra` s), "timed" (`delay` s, or DELAY_MAX when waiting for an operation that does not
+    come, e.g. gdb sits in a continue) or "ended" (gdb exited by itself)"""
+    deadline = time.monotonic() + (DELAY_MAX if at_op else delay)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return "timed"
+        try:
+            line = q.get(timeout=left)
+        except queue.Empty:
+            return "timed"
+        if line is None:
+            return "ended"
+        lines.append(line)
+        if at_op and line.startswith(f"KA-OP {at_op} "):
+            time.sleep(extra)
+            return "op"
+
+
 def judge(st, prev):
     """problems in what an attach found (st: KA-STATUS fields; prev: the previous attach's)"""
     bad = []
@@ -119,12 +141,16 @@ rng = random.Random(SEED)
 t_all = time.monotonic()
 good = 0
 prev = None
-attach_times, killed_in = [], {}
+attach_times, killed_in, hows = [], {}, {}
 failures = []
 for k in range(SESSIONS + 1):
     final = k == SESSIONS
     seed = rng.getrandbits(32)
     delay = rng.uniform(0, DELAY_MAX)
+    # a third of the kills land as gdb starts its operation number at_op (0-30 ms after it
+    # said so: amid that operation's packets), the others at `delay`
+    at_op = rng.randint(1, 10) if rng.random() < 0.33 else 0
+    extra = rng.uniform(0, 0.03)
     t0 = time.monotonic()
     since_kill = t0 - t_kill if k else 0
     p, q = start_gdb("final" if final else "session", seed)
@@ -163,7 +189,9 @@ for k in range(SESSIONS + 1):
               f"the final gdb reads the guest's code as the ELF file has it: "
               f"{next((l for l in lines if l.startswith('KA-FINAL')), 'no KA-FINAL')}")
         break
-    time.sleep(delay)
+    t_ready = time.monotonic()
+    how = wait_kill_point(q, lines, delay, at_op, extra)
+    delay = time.monotonic() - t_ready
     alive = p.poll() is None
     p.send_signal(signal.SIGKILL)
     t_kill = time.monotonic()
@@ -171,9 +199,11 @@ for k in range(SESSIONS + 1):
     drain(q, lines, POST_KILL)
     time.sleep(max(0.0, POST_KILL - (time.monotonic() - t_kill)))
     ops = [l for l in lines if l.startswith("KA-OP")]
-    last = ops[-1].split(" ", 2)[2].split(" ")[0] if ops else "attach"
+    words = ops[-1].split(" ", 2)[2].split(" ") if ops else ["attach"]
+    last = " ".join(words[:2]).split("=")[0].split("[")[0] if words[0] == "set" else words[0]
     killed_in[last] = killed_in.get(last, 0) + 1
-    log(f"KA-SESSION {k + 1} seed={seed} killed after {delay:.2f}s, {len(ops)} ops, in: "
+    hows[how] = hows.get(how, 0) + 1
+    log(f"KA-SESSION {k + 1} seed={seed} killed after {delay:.2f}s ({how}), {len(ops)} ops, in: "
         f"{ops[-1][6:] if ops else '(before any op)'}" + ("" if alive else " (gdb had ended!)"))
     if not alive:
         for l in lines[-6:]:
@@ -183,7 +213,8 @@ total = time.monotonic() - t_all
 n = SESSIONS
 log(f"KA-RESULT {good}/{n} seed={SEED} in {total:.1f}s ({total / max(1, n):.2f}s per session; "
     f"attach median {sorted(attach_times)[len(attach_times) // 2] if attach_times else 0:.2f}s)")
-log("KA-KILLED-IN " + " ".join(f"{k}={v}" for k, v in sorted(killed_in.items())))
+log("KA-KILLED-IN " + ", ".join(f"{k}: {v}" for k, v in sorted(killed_in.items()))
+    + " | kill points: " + ", ".join(f"{k} {v}" for k, v in sorted(hows.items())))
 check(good == n, f"{good}/{n} kills left the guest and brkvm clean"
       + (f" (failed after kills {failures[:10]})" if failures else ""))
 done()
