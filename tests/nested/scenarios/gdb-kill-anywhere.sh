@@ -8,12 +8,12 @@
 # report clean; the last one reads the code back through the stub and kills brkvm.
 # Seed: BRKVM_KA_SEED=N in the runner's environment replays a run (KA-SEED in the log).
 # modes: vhe
-# timeout: 300
+# timeout: 450
 # expect: gdb stub listening on
 # expect: GUEST-KA-START text_sum=(?P<text_sum>0x[0-9a-f]+)
-# host: kill_anywhere.py
+# host(420): kill_anywhere.py
 . /scenarios/lib.sh
-RUN_LIMIT=280
+RUN_LIMIT=430
 run_brkvm /tmp/out run -k $GUESTS/killany.elf -m 64M --gdb 0.0.0.0:1234 --loglevel info
 expect_line /tmp/out 'GUEST-EXCEPTION' && fail "the guest crashed: $(grep -m1 GUEST-EXCEPTION /tmp/out | tr -d '\r')"
 expect_line /tmp/out 'killed from the debugger' || fail "the final gdb's kill did not end brkvm (exit $RC)"
