@@ -91,7 +91,10 @@ ARCH=$(dpkg --print-architecture)
 
 pkgs="meson ninja-build pkg-config gcc libglib2.0-dev libfdt-dev libpcre2-dev cpio python3 xz-utils file clang libclang-rt-14-dev e2fsprogs"
 if [ "$ARCH" = amd64 ]; then
+    # the arm64 sanitizer runtimes (tests/nested/sanbrkvm.sh carries them into the test host)
+    # come with gcc-aarch64-linux-gnu's libgcc-12-dev-arm64-cross; named all the same
     pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm gdb-multiarch lldb-15 python3-drgn"
+    pkgs="$pkgs libasan8-arm64-cross libubsan1-arm64-cross libtsan2-arm64-cross"
 else
     pkgs="$pkgs gdb-multiarch qemu-system-arm lldb-15 python3-drgn"
 fi

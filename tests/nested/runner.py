@@ -50,7 +50,16 @@ Scenario files (tests/nested/scenarios/NAME.sh) may carry header tags:
   # extra-initrd: NAME[,NAME...]  append build/nested/NAME.cpio (built by tests/nested/NAME.sh
                        when missing, e.g. qemu-peer: Debian's arm64 QEMU under /qemu/) to the
                        test host's initramfs (testkernel: the test kernel under /tk/)
-Logs: build/nested/logs/NAME-MODE.log (console lines with host-side timestamps).
+  # sanitize: KIND NAME  this file is scenario NAME run with a sanitized brkvm (KIND asan:
+                       ASan+UBSan, asan-lsan: the same and LeakSanitizer at each brkvm exit
+                       (~12 s each here), tsan: ThreadSanitizer; tests/nested/sanbrkvm.sh): NAME's tags
+                       and script, this file's modes and timeout when it has them; the extra
+                       initrd sanbrkvm (tsanbrkvm) is added and the test host boots with
+                       host.sanitize=KIND (host/init: /san/brkvm becomes /bin/brkvm, each report
+                       fails the run).  `--sanitize KIND` does the same for any scenario.
+Logs: build/nested/logs/NAME-MODE.log (console lines with host-side timestamps; NAME-MODE-KIND.log
+with --sanitize KIND).  In a sanitized run the runner also fails on a sanitizer's report line
+anywhere in the console and appends the report's brkvm frames, symbolized with addr2line.
 Exit code 0 iff no scenario failed.
 """
 import argparse
@@ -76,12 +85,21 @@ GDB_TIMEOUT = 240
 DEFAULT_MODES = ["vhe", "nvhe"]
 DEFAULT_SCENARIO_TIMEOUT = 120
 DEFAULT_EXPECT_TIMEOUT = 90
+# sanitizer kinds (host.sanitize=KIND) and the extra initrd with their brkvm (NAME.sh builds it)
+SAN_INITRD = {"asan": "sanbrkvm", "asan-lsan": "sanbrkvm", "tsan": "tsanbrkvm"}
+SAN_REPORT = re.compile(r"ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|"
+                        r"runtime error: |SUMMARY: (Address|Leak|Thread|UndefinedBehavior)Sanitizer|"
+                        r"SANITIZER-REPORT")
+SAN_FRAME = re.compile(r"#(\d+) 0x[0-9a-f]+ .*\(/bin/brkvm\+(0x[0-9a-f]+)\)")
 CSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 BOOT_MARGIN = 60            # seconds for the test host's boot and power-off around the scenario
 TAIL = 30
 
 
-def scenario_tags(name):
+def scenario_tags(name, sanitize=None):
+    """NAME's header tags; a `# sanitize: KIND BASE` file (or sanitize=KIND, runner.py
+    --sanitize) gives BASE's (NAME's) tags with the sanitized brkvm: run_as, sanitize, the extra
+    initrd"""
     tags = {"timeout": DEFAULT_SCENARIO_TIMEOUT, "interactive": False, "manual": False,
             "recording": False, "console": False,
             "steps": [], "modes": list(DEFAULT_MODES)}
@@ -94,6 +112,10 @@ def scenario_tags(name):
             m = re.match(r"#\s*timeout:\s*(\d+)", line)
             if m:
                 tags["timeout"] = int(m.group(1))
+                tags["timeout_set"] = True
+            m = re.match(r"#\s*sanitize:\s*([\w-]+)\s+([\w.-]+)\s*$", line)
+            if m:
+                tags["sanitize_as"] = (m.group(1), m.group(2))
             if re.match(r"#\s*interactive\b", line):
                 tags["interactive"] = True
             if re.match(r"#\s*manual\s*$", line):
@@ -103,6 +125,7 @@ def scenario_tags(name):
             m = re.match(r"#\s*modes:\s*(\S+)\s*$", line)
             if m:
                 tags["modes"] = m.group(1).split(",")
+                tags["modes_set"] = True
             if re.match(r"#\s*console\s*$", line):
                 tags["console"] = True
             m = re.match(r"#\s*expect(?:\((\d+)\))?:\s?(.*)$", line)
@@ -133,6 +156,23 @@ def scenario_tags(name):
             m = re.match(r"#\s*extra-initrd:\s*([\w,.-]+)\s*$", line)
             if m:
                 tags["extra_initrd"] = m.group(1).split(",")
+    if "sanitize_as" in tags:
+        kind, base = tags["sanitize_as"]
+        if base == name or "run_as" in scenario_tags(base):
+            raise ValueError(f"scenario {name}: '# sanitize: {kind} {base}' names a wrapper")
+        own = tags
+        tags = scenario_tags(base, kind)
+        for key in ("timeout", "modes"):
+            if own.get(key + "_set"):
+                tags[key] = own[key]
+        tags["manual"] = own["manual"]
+        return tags
+    if sanitize:
+        if sanitize not in SAN_INITRD:
+            raise ValueError(f"unknown sanitizer {sanitize} (known: {', '.join(SAN_INITRD)})")
+        tags["run_as"] = name
+        tags["sanitize"] = sanitize
+        tags["extra_initrd"] = tags.get("extra_initrd", []) + [SAN_INITRD[sanitize]]
     return tags
 
 
@@ -169,10 +209,10 @@ def gdb_program(tags):
     return os.path.join(TOP, "build", name, "gdb-multiarch")
 
 
-def host_initrd(scenario):
+def host_initrd(tags):
     """host-initramfs.cpio, or (tag extra-initrd) a copy with build/nested/NAME.cpio appended"""
     base = os.path.join(OUT, "host-initramfs.cpio")
-    extra = scenario_tags(scenario).get("extra_initrd")
+    extra = tags.get("extra_initrd")
     if not extra:
         return base
     parts = [base]
@@ -190,12 +230,16 @@ def host_initrd(scenario):
 
 
 def qemu_cmd(args, scenario, mode, limit, port=0):
-    append = f"console=ttyAMA0 panic=-1 scenario={scenario} scenario.timeout={limit}"
-    if scenario_tags(scenario)["console"]:
+    tags = scenario_tags(scenario, args.sanitize)
+    append = (f"console=ttyAMA0 panic=-1 scenario={tags.get('run_as', scenario)}"
+              f" scenario.timeout={limit}")
+    if tags.get("sanitize"):
+        append += f" host.sanitize={tags['sanitize']}"
+    if tags["console"]:
         append += " scenario.console=1"
     port = port or args.gdb_port
     cmd = qemu_machine(mode) + ["-nographic", "-kernel", VMLINUZ,
-                                "-initrd", host_initrd(scenario)]
+                                "-initrd", host_initrd(tags)]
     if port:
         append += " host.net=1"
         cmd += ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:1234",
@@ -211,13 +255,44 @@ def run_interactive(args, scenario, mode):
     return subprocess.call(cmd)
 
 
+def san_symbolize(lines, kind):
+    """the brkvm frames of the sanitizer reports in LINES (`#N 0x... (/bin/brkvm+0xOFF)`: the
+    test host has no symbolizer), as `#N function file:line` lines from addr2line on
+    build/san-KIND/brkvm"""
+    binary = os.path.join(TOP, "build", "san-" + kind.split("-")[0], "brkvm")
+    frames = [(m.group(1), m.group(2)) for m in map(SAN_FRAME.search, lines) if m]
+    if not frames or not os.path.exists(binary):
+        return []
+    r = subprocess.run(["aarch64-linux-gnu-addr2line", "-f", "-e", binary] + [o for _, o in frames],
+                       capture_output=True, text=True)
+    out = r.stdout.splitlines() + ["?"] * (2 * len(frames))   # function, file:line per address
+    return [f"#{n} {out[2 * i]} {out[2 * i + 1].replace(TOP + '/', '')}"
+            for i, (n, _) in enumerate(frames)]
+
+
+def san_verdict(tags, lines):
+    """(ok, detail) of a sanitized run: the sanitized brkvm was in place, and no report line"""
+    kind = tags["sanitize"]
+    if not any(f"HOST-SANITIZE {kind}: /bin/brkvm is /san/brkvm" in l for l in lines):
+        return False, f"sanitize {kind}: the test host did not install /san/brkvm"
+    reports = [l for l in lines if SAN_REPORT.search(l)]
+    if reports:
+        sym = san_symbolize(lines, kind)
+        return False, (f"sanitize {kind}: {len(reports)} report lines, first: {reports[0].strip()}"
+                       + ("\n  brkvm frames:\n" + "\n".join("    " + f for f in sym[:40]) if sym else ""))
+    if not any(f"HOST-SANITIZE {kind}: no report" in l for l in lines):
+        return False, f"sanitize {kind}: the test host did not check its report directory"
+    return True, f"sanitize {kind}: no report"
+
+
 def run_one(args, scenario, mode):
     """Boot once; return (passed, detail) after writing the console to the log file."""
-    tags = scenario_tags(scenario)
+    tags = scenario_tags(scenario, args.sanitize)
     limit = tags["timeout"]
     timeout = args.timeout or max(180, limit + BOOT_MARGIN)
     os.makedirs(os.path.join(OUT, "logs"), exist_ok=True)
-    logpath = os.path.join(OUT, "logs", f"{scenario}-{mode}.log")
+    suffix = f"-{args.sanitize}" if args.sanitize else ""
+    logpath = os.path.join(OUT, "logs", f"{scenario}-{mode}{suffix}.log")
     port = (args.gdb_port or free_port()) if uses_gdb(tags) else 0
     gdbprog = gdb_program(tags) if uses_gdb(tags) else None   # (built before the boot)
     cmd = qemu_cmd(args, scenario, mode, limit, port)
@@ -416,6 +491,14 @@ def run_one(args, scenario, mode):
         passed, detail = False, f"no SCENARIO-RESULT, QEMU killed after {timeout}s"
     else:
         passed, detail = False, f"no SCENARIO-RESULT, QEMU exited with {p.returncode}"
+    if tags.get("sanitize") and "result" in ev:
+        # a report fails the run whatever the scenario said (e.g. one expecting brkvm to fail)
+        san_ok, san_detail = san_verdict(tags, lines)
+        if not san_ok:
+            passed = False
+            with open(logpath, "a") as log:
+                log.write("RUNNER: " + san_detail + "\n")
+        detail = (san_detail + "; " + detail) if detail else san_detail
     kvm = ev.get("kvm", "")
     gic = ev.get("gic", "")
     if passed and MODES[mode][2] not in kvm and scenario != "shell":
@@ -445,6 +528,10 @@ def main():
     ap.add_argument("--brkvm", help="brkvm binary for the initramfs (default build/cross/brkvm)")
     ap.add_argument("--guests", help="test-guest directory (default build/cross/tests/guests)")
     ap.add_argument("--no-build", action="store_true", help="do not rebuild the initramfs images")
+    ap.add_argument("--sanitize", choices=list(SAN_INITRD),
+                    help="run with the sanitized brkvm (asan: ASan+UBSan, asan-lsan: and LSan, "
+                         "tsan: ThreadSanitizer; "
+                         "tests/nested/sanbrkvm.sh), any report fails the run")
     ap.add_argument("-v", "--verbose", action="store_true", help="echo the console while running")
     args = ap.parse_args()
 
