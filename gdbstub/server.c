@@ -261,7 +261,7 @@ static bool serve(struct gdb_server *srv, int fd)
             break;
         }
         if (p[2].revents) {
-            if (srv->has_exit)
+            if (__atomic_load_n(&srv->has_exit, __ATOMIC_ACQUIRE)) /* (main.c's release) */
                 gdb_stub_exited(stub, srv->exit_code);
             keep = false;
             break;

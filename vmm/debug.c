@@ -65,7 +65,9 @@ bool request_pause(struct vcpu *v)
         return false;
     v->dbg.want_pause = true;
     __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-    if (v->started)
+    /* started is written by the main thread (vcpu_start_all, vcpu_stop_all) without the lock:
+     * atomic, and its acquire makes v->thread visible */
+    if (__atomic_load_n(&v->started, __ATOMIC_ACQUIRE))
         pthread_kill(v->thread, SIG_KICK);
     return true;
 }

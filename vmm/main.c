@@ -474,7 +474,9 @@ int main(int argc, char **argv)
     vcpu_stop_all(vm);
     virtio_host_stop(vm);
     gdb_srv.exit_code = vm->exit_code; /* an attached gdb hears how the guest ended ('W') */
-    gdb_srv.has_exit = true;
+    /* release: the server thread reads has_exit (acquire) then exit_code after it saw
+     * gdb_server_stop's quit_efd in poll, which orders nothing by itself */
+    __atomic_store_n(&gdb_srv.has_exit, true, __ATOMIC_RELEASE);
     gdb_server_stop(&gdb_srv);
     term_restore();
     code = vm->exit_code;

@@ -330,7 +330,8 @@ int vcpu_start_all(struct vm *vm, char **msg)
             pthread_sigmask(SIG_SETMASK, &old, NULL);
             return -r;
         }
-        vm->vcpus[i].started = true;
+        /* release: a gdb stub thread that sees started also sees thread (request_pause) */
+        __atomic_store_n(&vm->vcpus[i].started, true, __ATOMIC_RELEASE);
     }
     return 0;
 }
@@ -350,6 +351,6 @@ void vcpu_stop_all(struct vm *vm)
     for (unsigned i = 0; i < vm->nr_vcpus; i++) {
         if (vm->vcpus[i].started)
             pthread_join(vm->vcpus[i].thread, NULL);
-        vm->vcpus[i].started = false;
+        __atomic_store_n(&vm->vcpus[i].started, false, __ATOMIC_RELEASE);
     }
 }

@@ -87,7 +87,7 @@ DEFAULT_SCENARIO_TIMEOUT = 120
 DEFAULT_EXPECT_TIMEOUT = 90
 # sanitizer kinds (host.sanitize=KIND) and the extra initrd with their brkvm (NAME.sh builds it)
 SAN_INITRD = {"asan": "sanbrkvm", "asan-lsan": "sanbrkvm", "tsan": "tsanbrkvm"}
-SAN_REPORT = re.compile(r"ERROR: (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|"
+SAN_REPORT = re.compile(r"(ERROR|FATAL): (Address|Leak|Thread)Sanitizer|WARNING: ThreadSanitizer|"
                         r"runtime error: |SUMMARY: (Address|Leak|Thread|UndefinedBehavior)Sanitizer|"
                         r"SANITIZER-REPORT")
 SAN_FRAME = re.compile(r"#(\d+) 0x[0-9a-f]+ .*\(/bin/brkvm\+(0x[0-9a-f]+)\)")
