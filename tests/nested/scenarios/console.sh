@@ -32,6 +32,7 @@
 # expect: [#$] $
 # send: \x01\x01x
 # expect(30): quit from the console \(Ctrl-A x\)
+# modes: vhe
 . /scenarios/lib.sh
 [ -t 0 ] || fail "stdin is not a terminal (host/init did not give the scenario the console)"
 before=$(stty -g) || fail "stty -g failed before brkvm"

@@ -7,6 +7,7 @@
 # is written outside the share.  On the read-only share every change fails and nothing changes.
 # timeout: 170
 # extra-initrd: virtio
+# modes: vhe
 . /scenarios/lib.sh
 RUN_LIMIT=140
 cat $L2_INITRD /virtio/l2-modules.cpio > /tmp/initrd

@@ -12,6 +12,7 @@
 # (exit 2, "in use"), read-write and read-only alike; once the first is gone it is accepted.
 # timeout: 170
 # extra-initrd: virtio
+# modes: vhe
 . /scenarios/lib.sh
 RUN_LIMIT=140
 cat $L2_INITRD /virtio/l2-modules.cpio > /tmp/initrd

@@ -15,6 +15,7 @@
 # expect: [#$] $
 # send: echo typed-on-hvc0 > /typed.txt && sync && echo GUEST-TYPED-$((40+2))\r
 # expect: GUEST-TYPED-42
+# modes: vhe
 . /scenarios/lib.sh
 [ -t 0 ] || fail "stdin is not a terminal (host/init did not give the scenario the console)"
 cat $L2_INITRD /virtio/l2-modules.cpio > /tmp/initrd
