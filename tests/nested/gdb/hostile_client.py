@@ -17,6 +17,7 @@ import threading
 import time
 
 from checks import check, done, log  # noqa: E402,F401
+from rsp_codec import csum, decode, escape_bin, frame  # noqa: E402,F401
 
 PORT = int(os.environ.get("BRKVM_PORT", "1234"))
 ENTRY_PA = 0x80080000       # forever.elf: _start (MMU off: virtual = physical)
@@ -36,43 +37,6 @@ GICD = 0x3FFF0000
 # cycles at most LEAK_BOUND_KB.
 LEAK_BOUND_KB = 256
 ONCE_BOUND_KB = 4096        # the first 500 cycles; the table full (4096 entries)
-
-
-def csum(payload):
-    return sum(payload) & 0xFF
-
-
-def frame(payload):
-    if isinstance(payload, str):
-        payload = payload.encode("latin-1")
-    return b"$" + payload + b"#" + b"%02x" % csum(payload)
-
-
-def decode(body):
-    out = bytearray()
-    i = 0
-    while i < len(body):
-        c = body[i]
-        if c == ord("}"):
-            out.append(body[i + 1] ^ 0x20)
-            i += 2
-        elif c == ord("*"):
-            out += bytes([out[-1]]) * (body[i + 1] - 29)
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return bytes(out)
-
-
-def escape_bin(data):
-    out = bytearray()
-    for b in data:
-        if b in b"#$}*":
-            out += bytes([ord("}"), b ^ 0x20])
-        else:
-            out.append(b)
-    return bytes(out)
 
 
 def hexs(s):

@@ -10,36 +10,9 @@ import socket
 import time
 
 from checks import check, done, log  # noqa: E402,F401
+from rsp_codec import csum, decode, frame  # noqa: E402,F401
 
 PORT = int(os.environ.get("BRKVM_PORT", "1234"))
-
-
-def csum(payload):
-    return sum(payload) & 0xff
-
-
-def frame(payload):
-    if isinstance(payload, str):
-        payload = payload.encode("latin-1")
-    return b"$" + payload + b"#" + b"%02x" % csum(payload)
-
-
-def decode(body):
-    """undo the stub's escapes and run-length encoding"""
-    out = bytearray()
-    i = 0
-    while i < len(body):
-        c = body[i]
-        if c == ord("}"):
-            out.append(body[i + 1] ^ 0x20)
-            i += 2
-        elif c == ord("*"):
-            out += bytes([out[-1]]) * (body[i + 1] - 29)
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return bytes(out)
 
 
 class Conn:
