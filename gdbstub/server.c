@@ -336,10 +336,6 @@ static void *server_thread(void *arg)
         g_message("debugger connected");
         bool keep = serve(srv, fd);
         close(fd);
-        /* the session's buffers (~4.5 MiB, sized by PacketSize) go back to the system: once
-         * glibc's mmap threshold has risen to their size they come from the heap, which kept
-         * them resident (VmRSS +3.5 MiB after the first sessions, scenario gdb-hostile-client) */
-        malloc_trim(0);
         if (!keep)
             break;
     }
@@ -349,7 +345,15 @@ static void *server_thread(void *arg)
 int gdb_server_start(struct gdb_server *srv, const struct gdb_target_ops *ops, void *target,
                      int stop_efd)
 {
+    /* A session's buffers (~4.5 MiB, sized by PacketSize: the stub with its 1.5 MiB of packet
+     * and memory buffers, calloc'ed, and the 2 MiB reply) must go back to the system when it
+     * ends.  glibc's default mmap threshold is dynamic: after the first session freed them it
+     * rises to their size, later sessions get them from an arena, calloc touches every page,
+     * and what stayed resident after malloc_trim (a one-time +1.5 MiB = the stub's size in
+     * bench/soak.sh and gdb-hostile-client) was, by its size, that calloc'ed stub.  A fixed threshold keeps them mmap'ed. */
     int r;
+
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
     srv->ops = ops;
     srv->target = target;
