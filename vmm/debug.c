@@ -79,6 +79,22 @@ void request_pause_all(struct vm *vm)
         request_pause(&vm->vcpus[i]);
 }
 
+/* lock held, every vCPU paused and a stop waiting: the guest's clock stops now and the stub
+ * thread reports the stop */
+static void stop_ready(struct vm *vm)
+{
+    freeze_time(vm);
+    notify_stub(vm);
+}
+
+/* lock held: a stop is recorded: stop everyone (reported when the last one has paused) */
+static void pause_all_for_stop(struct vm *vm)
+{
+    request_pause_all(vm);
+    if (vm->dbg.npaused == vm->nr_vcpus)
+        stop_ready(vm);
+}
+
 /* lock held: record a stop event (the first one wins) and stop everyone */
 void stop_with_event(struct vm *vm, int thread, enum gdb_stop_reason why)
 {
@@ -86,11 +102,7 @@ void stop_with_event(struct vm *vm, int thread, enum gdb_stop_reason why)
         vm->dbg.have_stop = true;
         vm->dbg.stop = (struct gdb_stop){.thread = thread, .reason = why};
     }
-    request_pause_all(vm);
-    if (vm->dbg.npaused == vm->nr_vcpus) {
-        freeze_time(vm);
-        notify_stub(vm);
-    }
+    pause_all_for_stop(vm);
 }
 
 /* lock held: v hit one of gdb's breakpoints or watchpoints at pc: the stop event, or, when
@@ -107,11 +119,7 @@ void hit_event(struct vm *vm, struct vcpu *v, struct gdb_stop st, uint64_t pc)
         v->dbg.pending_stop = st;
         v->dbg.pending_pc = pc;
     }
-    request_pause_all(vm);
-    if (vm->dbg.npaused == vm->nr_vcpus) {
-        freeze_time(vm);
-        notify_stub(vm);
-    }
+    pause_all_for_stop(vm);
 }
 
 /* lock held: wait until every vCPU is paused (or the VM ends); false on timeout/exit */
@@ -303,10 +311,8 @@ bool debug_pause_point(struct vcpu *v)
     __atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
     v->dbg.paused = true;
     vm->dbg.npaused++;
-    if (vm->dbg.npaused == vm->nr_vcpus && vm->dbg.have_stop) {
-        freeze_time(vm); /* now, not when the stub thread wakes: that is not the guest's time */
-        notify_stub(vm);
-    }
+    if (vm->dbg.npaused == vm->nr_vcpus && vm->dbg.have_stop)
+        stop_ready(vm); /* the clock stops now, not when the stub thread wakes */
     pthread_cond_broadcast(&vm->dbg.cond);
     while (v->dbg.paused && !vm_exiting(vm))
         pthread_cond_wait(&vm->dbg.cond, &vm->dbg.lock);
