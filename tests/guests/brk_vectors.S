@@ -9,8 +9,7 @@
     vector_table set_brk_vectors, brk_vectors, 4, brk_sync
 
 brk_sync:
-    stp x0, x1, [sp, #-32]!
-    stp x2, x3, [sp, #16]
+    exc_save
     mrs x0, esr_el1
     lsr x1, x0, #26
     cmp x1, #0x3c
@@ -27,9 +26,7 @@ brk_sync:
     mrs x0, elr_el1
     add x0, x0, #4
     msr elr_el1, x0
-    ldp x2, x3, [sp, #16]
-    ldp x0, x1, [sp], #32
-    eret
+    exc_return
 2:  mov x19, #4
     b guest_exception
 

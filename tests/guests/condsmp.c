@@ -5,20 +5,19 @@
  *   GUEST-CONDSMP rounds=6 calls=4800
  * and powers off.  Which (cpu, i) a conditional breakpoint on hit() stops at is the same in every
  * run, however the vCPUs interleave. */
-#include "guest_c.h"
+#include "guest_smp.h"
 
 #define ROUNDS 6
 #define CALLS 400
-#define PSCI_CPU_ON 0xC4000003UL
-#define PSCI_CPU_OFF 0x84000002UL
+#define STACK_BYTES 8192
 
 volatile unsigned long calls[2], last_i[2];
 volatile unsigned long go, done; /* the round vCPU 1 may run / has finished, from 1 */
-unsigned long secondary_stack[1024] __attribute__((aligned(16)));
+unsigned long secondary_stacks[2][STACK_BYTES / 8] __attribute__((aligned(16)));
 
 void hit(unsigned long cpu, unsigned long i);
 void round_done(unsigned long round);
-void secondary_main(void);
+void secondary_main(unsigned long cpu) __attribute__((noreturn));
 void secondary_entry(void);
 int main(void);
 
@@ -39,39 +38,27 @@ static void run(unsigned long cpu)
         hit(cpu, i);
 }
 
-void secondary_main(void)
+void secondary_main(unsigned long cpu)
 {
     for (unsigned long r = 1; r <= ROUNDS; r++) {
         while (go < r)
             ;
-        run(1);
+        run(cpu);
         done = r;
     }
-    register unsigned long x0 __asm__("x0") = PSCI_CPU_OFF;
-    __asm__ volatile("hvc #0" : "+r"(x0)::"memory");
-    for (;;)
-        __asm__ volatile("wfi");
+    smp_cpu_off();
 }
 
-/* vCPU 1's first instruction: a stack, then C */
-__asm__(".global secondary_entry\n"
-        "secondary_entry:\n"
-        "    adr x1, secondary_stack + 8192\n"
-        "    mov sp, x1\n"
-        "    bl secondary_main\n");
+/* vCPU 1's first instruction: x0 = 1; a stack, then C */
+SMP_SECONDARY_ENTRY(secondary_entry, secondary_stacks, STACK_BYTES, secondary_main);
 
 int main(void)
 {
-    register unsigned long x0 __asm__("x0") = PSCI_CPU_ON;
-    register unsigned long x1 __asm__("x1") = 1;
-    register unsigned long x2 __asm__("x2") = (unsigned long)secondary_entry;
-    register unsigned long x3 __asm__("x3") = 0;
+    unsigned long status = smp_cpu_on(1, secondary_entry);
 
-    /* SMCCC: the call may change x0-x3 */
-    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"memory");
-    if (x0) {
+    if (status) {
         puts("GUEST-CONDSMP-FAIL CPU_ON returned ");
-        puthex(x0);
+        puthex(status);
         puts("\r\n");
         return 1;
     }

@@ -45,6 +45,19 @@
     bl puts
 .endm
 
+/* exc_save: a handler's first act, x0-x3 (its scratch registers) pushed on the current stack;
+ * exc_return: its last, x0-x3 popped and eret */
+.macro exc_save
+    stp x0, x1, [sp, #-32]!
+    stp x2, x3, [sp, #16]
+.endm
+
+.macro exc_return
+    ldp x2, x3, [sp, #16]
+    ldp x0, x1, [sp], #32
+    eret
+.endm
+
 /* vector_table SETTER, TABLE, SLOT, HANDLER: a 16-slot exception vector table TABLE (2 KiB
  * aligned, 0x80 per slot) whose slot SLOT (-1: none) branches to HANDLER, every other slot
  * recording its index in x19 and branching to guest_exception (lib.S: prints GUEST-EXCEPTION

@@ -11,24 +11,23 @@
  * the next phase starts.  gdb may change iters[] while the guest is stopped at _start.  It prints
  *   GUEST-LOADSMP cpus=4 sw=S hw=H wp=W
  * (the totals over both phases) and powers off, or GUEST-LOADSMP-FAIL reason. */
-#include "guest_c.h"
+#include "guest_smp.h"
 
 #define NCPUS 4
 #define PHASES 2
-#define PSCI_CPU_ON 0xC4000003UL
-#define PSCI_CPU_OFF 0x84000002UL
+#define STACK_BYTES 4096
 
 volatile unsigned long iters[PHASES + 1] = {0, 50, 50};
 volatile unsigned long sw_calls[NCPUS], hw_calls[NCPUS], wp_calls[NCPUS];
 volatile unsigned short wv[NCPUS] __attribute__((aligned(8))); /* one watched doubleword */
 volatile unsigned long up[NCPUS], done[NCPUS], go, bad_mpidr;
-unsigned long secondary_stacks[NCPUS][512] __attribute__((aligned(16)));
+unsigned long secondary_stacks[NCPUS][STACK_BYTES / 8] __attribute__((aligned(16)));
 
 void sw_hit(unsigned long cpu, unsigned long n);
 void hw_hit(unsigned long cpu, unsigned long n);
 void wp_write(unsigned long cpu, unsigned long n);
 void phase_done(unsigned long phase);
-void secondary_main(unsigned long cpu);
+void secondary_main(unsigned long cpu) __attribute__((noreturn));
 void secondary_entry(void);
 int main(void);
 
@@ -65,11 +64,6 @@ __attribute__((noinline)) void phase_done(unsigned long phase)
     __asm__ volatile("" ::"r"(phase));
 }
 
-static unsigned long mpidr_cpu(void)
-{
-    return SYSREG_READ("mpidr_el1") & 0xff;
-}
-
 static void run_phase(unsigned long cpu, unsigned long phase)
 {
     for (unsigned long n = 0; n < iters[phase]; n++) {
@@ -81,7 +75,7 @@ static void run_phase(unsigned long cpu, unsigned long phase)
 
 void secondary_main(unsigned long cpu)
 {
-    if (mpidr_cpu() != cpu)
+    if (smp_cpu_id() != cpu)
         bad_mpidr = SYSREG_READ("mpidr_el1") | 1UL << 63;
     up[cpu] = 1;
     for (unsigned long p = 1; p <= PHASES; p++) {
@@ -90,33 +84,19 @@ void secondary_main(unsigned long cpu)
         run_phase(cpu, p);
         done[cpu] = p;
     }
-    register unsigned long x0 __asm__("x0") = PSCI_CPU_OFF;
-    __asm__ volatile("hvc #0" : "+r"(x0)::"memory");
-    for (;;)
-        __asm__ volatile("wfi");
+    smp_cpu_off();
 }
 
-/* vCPUs 1-3's first instruction: x0 = the context id = the vCPU number; a stack each, then C */
-__asm__(".global secondary_entry\n"
-        "secondary_entry:\n"
-        "    adr x1, secondary_stacks\n"
-        "    add x2, x0, #1\n"
-        "    add x1, x1, x2, lsl #12\n"
-        "    mov sp, x1\n"
-        "    bl secondary_main\n");
+/* vCPUs 1-3's first instruction: x0 = the vCPU number; a stack each, then C */
+SMP_SECONDARY_ENTRY(secondary_entry, secondary_stacks, STACK_BYTES, secondary_main);
 
 static int start_cpu(unsigned long cpu)
 {
-    register unsigned long x0 __asm__("x0") = PSCI_CPU_ON;
-    register unsigned long x1 __asm__("x1") = cpu;
-    register unsigned long x2 __asm__("x2") = (unsigned long)secondary_entry;
-    register unsigned long x3 __asm__("x3") = cpu;
+    unsigned long status = smp_cpu_on(cpu, secondary_entry);
 
-    /* SMCCC: the call may change x0-x3 */
-    __asm__ volatile("hvc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)::"memory");
-    if (x0) {
+    if (status) {
         puts("GUEST-LOADSMP-FAIL CPU_ON returned ");
-        puthex(x0);
+        puthex(status);
         puts("\r\n");
         return -1;
     }
@@ -134,7 +114,7 @@ static unsigned long sum(volatile unsigned long *a)
 
 int main(void)
 {
-    if (mpidr_cpu() != 0) {
+    if (smp_cpu_id() != 0) {
         puts("GUEST-LOADSMP-FAIL vCPU 0 has mpidr ");
         puthex(SYSREG_READ("mpidr_el1"));
         puts("\r\n");

@@ -12,8 +12,7 @@
     vector_table set_poke_vectors, poke_vectors, 4, poke_sync
 
 poke_sync:
-    stp x0, x1, [sp, #-32]!
-    stp x2, x3, [sp, #16]
+    exc_save
     mrs x0, esr_el1
     ubfx x1, x0, #26, #6            /* EC (KVM 6.1 sets ESR bits 63:32 in what it injects) */
     cmp x1, #0x25
@@ -32,9 +31,7 @@ poke_sync:
     ldr x2, [x1]
     add x2, x2, #1
     str x2, [x1]
-    ldp x2, x3, [sp, #16]
-    ldp x0, x1, [sp], #32
-    eret
+    exc_return
 1:  mov x19, #4
     b guest_exception
 

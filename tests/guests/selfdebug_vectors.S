@@ -50,8 +50,7 @@ step_end:
     vector_table set_selfdebug_vectors, selfdebug_vectors, 4, sd_sync
 
 sd_sync:
-    stp x0, x1, [sp, #-32]!
-    stp x2, x3, [sp, #16]
+    exc_save
     mrs x0, esr_el1
     lsr x1, x0, #26
     cmp x1, #EC_BREAKPT_CUR
@@ -118,9 +117,7 @@ sd_ss:
     isb
 
 sd_ret:
-    ldp x2, x3, [sp, #16]
-    ldp x0, x1, [sp], #32
-    eret
+    exc_return
 
 
     .data

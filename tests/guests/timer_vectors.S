@@ -35,8 +35,7 @@ daif_probe_mrs2:
 timer_vectors_end:
 
 timer_irq:
-    stp x0, x1, [sp, #-32]!
-    stp x2, x3, [sp, #16]
+    exc_save
     mrs x0, ICC_IAR1_EL1
     and x1, x0, #0xffffff
     cmp x1, #TIMER_PPI
@@ -57,9 +56,7 @@ timer_irq:
     cmp x1, #1020
     b.hs 3f                         /* spurious: nothing to end */
 2:  msr ICC_EOIR1_EL1, x0
-3:  ldp x2, x3, [sp, #16]
-    ldp x0, x1, [sp], #32
-    eret
+3:  exc_return
 
 
     .data
