@@ -89,23 +89,18 @@ interp=$("$READELF" -l "$BIN" | sed -n 's/.*Requesting program interpreter: \(.*
 [ "$interp" = /lib/ld-linux-aarch64.so.1 ] ||
     { echo "dynbrkvm: $BIN has PT_INTERP '$interp', not /lib/ld-linux-aarch64.so.1: not a dynamic build" >&2; exit 1; }
 
-if [ -f "$CPIO" ] && [ "$CPIO" -nt "$BIN" ] && [ "$CPIO" -nt "$0" ] && [ "$CPIO" -nt "$HERE/dynlibs.sh" ] &&
-    [ "$CPIO" -nt "$S/.done" ]; then
+if dynlibs_fresh "$CPIO" "$BIN" "$S/.done"; then
     echo "dynbrkvm: cached: $CPIO ($(stat -c %s "$CPIO") bytes)" >&2
     exit 0
 fi
 
 # 3. the DT_NEEDED closure, by soname, from the sysroot only (never the cross toolchain's)
-ST=$(mktemp -d "$OUT/dynbrkvm.XXXXXX")
-trap 'rm -rf "$ST"' EXIT
-mkdir -p "$ST/dyn" "$ST/lib/$MA"
-cp "$BIN" "$ST/dyn/brkvm"
+dynlibs_stage dynbrkvm dyn "$BIN"
 [ -e "$S$interp" ] || { echo "dynbrkvm: the loader $interp is not in libc6:arm64" >&2; exit 1; }
 dynlibs_copy_loader "$S" "$interp" "$ST"
 dynlibs_copy_closure dynbrkvm "in none of: $PKGS" "$BIN" "$ST/lib/$MA" "$ST/dyn/NEEDED" \
     "$S/lib/$MA" "$S/usr/lib/$MA" || exit 1
 cp "$S/PACKAGES" "$ST/dyn/PACKAGES"
-(cd "$ST" && find dyn lib | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$CPIO.tmp"
-mv "$CPIO.tmp" "$CPIO"
+dynlibs_pack dyn "$CPIO"
 echo "dynbrkvm: $CPIO ($(stat -c %s "$CPIO") bytes: build/dyn/brkvm $(stat -c %s "$BIN") bytes," \
      "needs $(paste -sd' ' "$ST/dyn/NEEDED") + $interp)" >&2

@@ -64,24 +64,19 @@ runtime=$([ $KIND = asan ] && echo libasan.so.8 || echo libtsan.so.2)
 "$READELF" -d "$BIN" | grep -q "(NEEDED).*\[$runtime\]" ||
     { echo "sanbrkvm: $BIN does not need $runtime: not a $KIND build" >&2; exit 1; }
 
-if [ -f "$CPIO" ] && [ "$CPIO" -nt "$BIN" ] && [ "$CPIO" -nt "$0" ] && [ "$CPIO" -nt "$HERE/dynlibs.sh" ] &&
-    [ "$CPIO" -nt "$S/.done" ]; then
+if dynlibs_fresh "$CPIO" "$BIN" "$S/.done"; then
     echo "sanbrkvm: cached: $CPIO ($(stat -c %s "$CPIO") bytes)" >&2
     exit 0
 fi
 
 # 3. the DT_NEEDED closure: the sysroot first (the libc brkvm was linked against), then the
 # cross toolchain's runtime libraries
-ST=$(mktemp -d "$OUT/sanbrkvm.XXXXXX")
-trap 'rm -rf "$ST"' EXIT
-mkdir -p "$ST/san" "$ST/lib/$MA"
-cp "$BIN" "$ST/san/brkvm"
+dynlibs_stage sanbrkvm san "$BIN"
 echo $KIND > "$ST/san/KIND"
 interp=/lib/ld-linux-aarch64.so.1
 dynlibs_copy_loader "$S" "$interp" "$ST"
 dynlibs_copy_closure sanbrkvm "neither in $S nor in $XLIB" "$BIN" "$ST/lib/$MA" "$ST/san/NEEDED" \
     "$S/lib/$MA" "$S/usr/lib/$MA" "$XLIB" || exit 1
-(cd "$ST" && find san lib | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$CPIO.tmp"
-mv "$CPIO.tmp" "$CPIO"
+dynlibs_pack san "$CPIO"
 echo "sanbrkvm: $CPIO ($(stat -c %s "$CPIO") bytes: build/san-$KIND/brkvm $(stat -c %s "$BIN") bytes," \
      "needs $(paste -sd' ' "$ST/san/NEEDED"))" >&2
