@@ -10,17 +10,7 @@
 # (20-36 stops/s), plus the wait for the CPU lock.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-LOG=$TOP/build/nested/logs/bench-load-smp-vhe.log
-rc=0
-case ${1:-} in
---log) LOG=$2 ;;
-"")
-    cd "$TOP"
-    scripts/deps.sh >/dev/null
-    scripts/build.sh >/dev/null
-    flock /tmp/brkvm-cpu.lock tests/nested/runner.py --scenario bench-load-smp --mode vhe >&2 ||
-        rc=$? ;;
-*) echo "usage: bench/load-smp.sh [--log FILE]" >&2; exit 2 ;;
-esac
+. "$TOP/bench/lib.sh"
+bench_log_or_run load-smp bench-load-smp "$@"
 grep -o -E '(LOAD-SMP .*|GDB-CHECK FAIL.*|SCENARIO-RESULT .*|GDB-RESULT .*)' "$LOG" | tr -d '\r'
-exit $rc
+exit "$BENCH_RC"

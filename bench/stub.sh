@@ -30,17 +30,9 @@
 # A measurement, not a test: exits non-zero only when brkvm gave no figure.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-LOG=$TOP/build/nested/logs/bench-stub-vhe.log
-case ${1:-} in
---log) LOG=$2 ;;
-"")
-    cd "$TOP"
-    scripts/deps.sh >/dev/null
-    scripts/build.sh >/dev/null
-    flock /tmp/brkvm-cpu.lock tests/nested/runner.py --scenario bench-stub --mode vhe >&2 ||
-        echo "stub: the test-host run failed (see $LOG)" >&2 ;;
-*) echo "usage: bench/stub.sh [--log FILE]" >&2; exit 2 ;;
-esac
+. "$TOP/bench/lib.sh"
+bench_log_or_run stub bench-stub "$@"
+[ "$BENCH_RC" = 0 ] || echo "stub: the test-host run failed (see $LOG)" >&2
 grep -o -E '(STUB-BENCH|KVM-EXITS s=).*' "$LOG" | tr -d '\r' | python3 -c '
 import statistics, sys
 v, why, ev, xv, kx = {}, {}, [], {}, {}

@@ -30,6 +30,7 @@ INI=$TOP/build/sysroot-dyn-arm64.ini
 B=$TOP/build/dyn
 READELF=aarch64-linux-gnu-readelf
 MA=aarch64-linux-gnu
+. "$HERE/dynlibs.sh"
 # what brkvm's meson.build needs (glib-2.0 with its pkg-config Requires.private libpcre2-8,
 # libfdt) and, for running it, the runtime packages of its DT_NEEDED closure
 PKGS="libc6 libglib2.0-0 libglib2.0-dev libpcre2-8-0 libpcre2-dev libfdt1 libfdt-dev"
@@ -88,45 +89,18 @@ interp=$("$READELF" -l "$BIN" | sed -n 's/.*Requesting program interpreter: \(.*
 [ "$interp" = /lib/ld-linux-aarch64.so.1 ] ||
     { echo "dynbrkvm: $BIN has PT_INTERP '$interp', not /lib/ld-linux-aarch64.so.1: not a dynamic build" >&2; exit 1; }
 
-if [ -f "$CPIO" ] && [ "$CPIO" -nt "$BIN" ] && [ "$CPIO" -nt "$0" ] && [ "$CPIO" -nt "$S/.done" ]; then
+if dynlibs_fresh "$CPIO" "$BIN" "$S/.done"; then
     echo "dynbrkvm: cached: $CPIO ($(stat -c %s "$CPIO") bytes)" >&2
     exit 0
 fi
 
 # 3. the DT_NEEDED closure, by soname, from the sysroot only (never the cross toolchain's)
-ST=$(mktemp -d "$OUT/dynbrkvm.XXXXXX")
-trap 'rm -rf "$ST"' EXIT
-mkdir -p "$ST/dyn" "$ST/lib/$MA"
-cp "$BIN" "$ST/dyn/brkvm"
+dynlibs_stage dynbrkvm dyn "$BIN"
 [ -e "$S$interp" ] || { echo "dynbrkvm: the loader $interp is not in libc6:arm64" >&2; exit 1; }
-# as in libc6: /lib/ld-linux-aarch64.so.1 -> aarch64-linux-gnu/ld-linux-aarch64.so.1 (libc.so.6
-# has that file as DT_NEEDED, so the closure below copies it)
-if [ -L "$S$interp" ]; then ln -s "$(readlink "$S$interp")" "$ST$interp"; else cp "$S$interp" "$ST$interp"; fi
-needed() { "$READELF" -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
-find_lib() {
-    local d
-    for d in "$S/lib/$MA" "$S/usr/lib/$MA"; do
-        [ -e "$d/$1" ] && { readlink -f "$d/$1"; return 0; }
-    done
-    return 1
-}
-queue=("$BIN")
-declare -A seen=()
-while [ ${#queue[@]} -gt 0 ]; do
-    f=${queue[0]}
-    queue=("${queue[@]:1}")
-    for so in $(needed "$f"); do
-        [ -n "${seen[$so]:-}" ] && continue
-        seen[$so]=1
-        path=$(find_lib "$so") ||
-            { echo "dynbrkvm: $so (DT_NEEDED of $(basename "$f")) is in none of: $PKGS" >&2; exit 1; }
-        cp "$path" "$ST/lib/$MA/$so"
-        queue+=("$path")
-    done
-done
-printf '%s\n' "${!seen[@]}" | LC_ALL=C sort > "$ST/dyn/NEEDED"
+dynlibs_copy_loader "$S" "$interp" "$ST"
+dynlibs_copy_closure dynbrkvm "in none of: $PKGS" "$BIN" "$ST/lib/$MA" "$ST/dyn/NEEDED" \
+    "$S/lib/$MA" "$S/usr/lib/$MA" || exit 1
 cp "$S/PACKAGES" "$ST/dyn/PACKAGES"
-(cd "$ST" && find dyn lib | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$CPIO.tmp"
-mv "$CPIO.tmp" "$CPIO"
+dynlibs_pack dyn "$CPIO"
 echo "dynbrkvm: $CPIO ($(stat -c %s "$CPIO") bytes: build/dyn/brkvm $(stat -c %s "$BIN") bytes," \
      "needs $(paste -sd' ' "$ST/dyn/NEEDED") + $interp)" >&2

@@ -36,6 +36,7 @@ B=$TOP/build/san-$KIND
 MA=aarch64-linux-gnu
 READELF=$MA-readelf
 XLIB=/usr/$MA/lib          # the cross toolchain's arm64 runtime libraries (sanitizers, libstdc++)
+. "$HERE/dynlibs.sh"
 
 # 1. the sysroot and its cross file: dynbrkvm.sh's (cached after the first run)
 cd "$TOP"     # (dynbrkvm.sh and meson take the source tree from the current directory)
@@ -63,44 +64,19 @@ runtime=$([ $KIND = asan ] && echo libasan.so.8 || echo libtsan.so.2)
 "$READELF" -d "$BIN" | grep -q "(NEEDED).*\[$runtime\]" ||
     { echo "sanbrkvm: $BIN does not need $runtime: not a $KIND build" >&2; exit 1; }
 
-if [ -f "$CPIO" ] && [ "$CPIO" -nt "$BIN" ] && [ "$CPIO" -nt "$0" ] && [ "$CPIO" -nt "$S/.done" ]; then
+if dynlibs_fresh "$CPIO" "$BIN" "$S/.done"; then
     echo "sanbrkvm: cached: $CPIO ($(stat -c %s "$CPIO") bytes)" >&2
     exit 0
 fi
 
 # 3. the DT_NEEDED closure: the sysroot first (the libc brkvm was linked against), then the
 # cross toolchain's runtime libraries
-ST=$(mktemp -d "$OUT/sanbrkvm.XXXXXX")
-trap 'rm -rf "$ST"' EXIT
-mkdir -p "$ST/san" "$ST/lib/$MA"
-cp "$BIN" "$ST/san/brkvm"
+dynlibs_stage sanbrkvm san "$BIN"
 echo $KIND > "$ST/san/KIND"
 interp=/lib/ld-linux-aarch64.so.1
-if [ -L "$S$interp" ]; then ln -s "$(readlink "$S$interp")" "$ST$interp"; else cp "$S$interp" "$ST$interp"; fi
-needed() { "$READELF" -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
-find_lib() {
-    local d
-    for d in "$S/lib/$MA" "$S/usr/lib/$MA" "$XLIB"; do
-        [ -e "$d/$1" ] && { readlink -f "$d/$1"; return 0; }
-    done
-    return 1
-}
-queue=("$BIN")
-declare -A seen=()
-while [ ${#queue[@]} -gt 0 ]; do
-    f=${queue[0]}
-    queue=("${queue[@]:1}")
-    for so in $(needed "$f"); do
-        [ -n "${seen[$so]:-}" ] && continue
-        seen[$so]=1
-        path=$(find_lib "$so") ||
-            { echo "sanbrkvm: $so (DT_NEEDED of $(basename "$f")) is neither in $S nor in $XLIB" >&2; exit 1; }
-        cp "$path" "$ST/lib/$MA/$so"
-        queue+=("$path")
-    done
-done
-printf '%s\n' "${!seen[@]}" | LC_ALL=C sort > "$ST/san/NEEDED"
-(cd "$ST" && find san lib | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$CPIO.tmp"
-mv "$CPIO.tmp" "$CPIO"
+dynlibs_copy_loader "$S" "$interp" "$ST"
+dynlibs_copy_closure sanbrkvm "neither in $S nor in $XLIB" "$BIN" "$ST/lib/$MA" "$ST/san/NEEDED" \
+    "$S/lib/$MA" "$S/usr/lib/$MA" "$XLIB" || exit 1
+dynlibs_pack san "$CPIO"
 echo "sanbrkvm: $CPIO ($(stat -c %s "$CPIO") bytes: build/san-$KIND/brkvm $(stat -c %s "$BIN") bytes," \
      "needs $(paste -sd' ' "$ST/san/NEEDED"))" >&2

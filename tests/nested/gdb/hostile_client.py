@@ -17,7 +17,7 @@ import threading
 import time
 
 from checks import check, done, log  # noqa: E402,F401
-from rsp_codec import csum, decode, escape_bin, frame  # noqa: E402,F401
+from rsp_codec import RspConn, csum, decode, escape_bin, frame  # noqa: E402,F401
 
 PORT = int(os.environ.get("BRKVM_PORT", "1234"))
 ENTRY_PA = 0x80080000       # forever.elf: _start (MMU off: virtual = physical)
@@ -47,73 +47,21 @@ def is_err(r):
     return r is not None and len(r) == 3 and r[0] == "E"
 
 
-class Conn:
+class Conn(RspConn):
     def __init__(self, rcvbuf=None):
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:   # small and fixed: no autotuning hides a client that does not read
-            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.s.settimeout(5)
-        self.s.connect(("127.0.0.1", PORT))
-        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-        self.pos = 0
-        self.noack = False
-        self.output = []     # O packets' text
-
-    def send(self, data):
-        self.s.sendall(data)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        s.settimeout(5)
+        s.connect(("127.0.0.1", PORT))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().__init__(s)
 
     def close(self):
         try:
             self.s.close()
         except OSError:
             pass
-
-    def _fill(self, deadline):
-        self.s.settimeout(max(0.01, deadline - time.monotonic()))
-        try:
-            chunk = self.s.recv(1 << 20)
-        except socket.timeout:
-            return False
-        if not chunk:
-            raise ConnectionError("the stub closed the connection")
-        self.buf = self.buf[self.pos:] + chunk
-        self.pos = 0
-        return True
-
-    def packet(self, timeout=10.0, keep_o=False):
-        """the next packet's payload (None at the timeout); O packets are collected, not
-        returned (unless keep_o).  Parses from self.pos: 100 000 replies in one buffer."""
-        deadline = time.monotonic() + timeout
-        while True:
-            buf, n = self.buf, len(self.buf)
-            while self.pos < n and buf[self.pos] in b"+-":
-                self.pos += 1
-            if self.pos < n and buf[self.pos] == 0x24:   # '$'
-                h = buf.find(b"#", self.pos)
-                if h >= 0 and n >= h + 3:
-                    body = buf[self.pos + 1:h]
-                    self.pos = h + 3
-                    if not self.noack:
-                        self.send(b"+")
-                    p = (decode(body) if b"}" in body or b"*" in body else body).decode("latin-1")
-                    if p[:1] == "O" and p != "OK" and not keep_o:
-                        try:
-                            self.output.append(bytes.fromhex(p[1:]).decode("latin-1"))
-                            continue
-                        except ValueError:
-                            pass
-                    return p
-            elif self.pos < n:
-                self.pos += 1    # noise
-                continue
-            if time.monotonic() >= deadline:
-                return None
-            self._fill(deadline)
-
-    def cmd(self, payload, timeout=10.0):
-        self.send(frame(payload))
-        return self.packet(timeout)
 
     def quiet(self, wait):
         """every packet within `wait` seconds (O packets collected apart)"""

@@ -10,36 +10,21 @@ import socket
 import time
 
 from checks import check, done, log  # noqa: E402,F401
-from rsp_codec import csum, decode, frame  # noqa: E402,F401
+from rsp_codec import RspConn, csum, decode, frame  # noqa: E402,F401
 
 PORT = int(os.environ.get("BRKVM_PORT", "1234"))
 
 
-class Conn:
-    def __init__(self, sock):
-        self.s = sock
-        self.buf = b""
-        self.noack = False
-
-    def send(self, data):
-        self.s.sendall(data)
-
-    def _fill(self, deadline):
-        self.s.settimeout(max(0.01, deadline - time.monotonic()))
-        try:
-            chunk = self.s.recv(65536)
-        except socket.timeout:
-            return False
-        if not chunk:
-            raise ConnectionError("the stub closed the connection")
-        self.buf += chunk
-        return True
+class Conn(RspConn):
+    TIMEOUT = 5.0
+    KEEP_O = True     # every packet is a reply to check
 
     def events(self, wait):
         """everything the stub sends within `wait` seconds after the last byte: a list of
         '+', '-' and ('pkt', payload, checksum_ok)"""
         out = []
         deadline = time.monotonic() + wait
+        self.buf, self.pos = self.buf[self.pos:], 0
         while True:
             while self.buf:
                 c = self.buf[:1]
@@ -64,33 +49,6 @@ class Conn:
             if time.monotonic() >= deadline:
                 return out
             self._fill(deadline)
-
-    def reply(self, timeout=5.0):
-        """the next packet (acks before it are collected in self.acks)"""
-        self.acks = []
-        deadline = time.monotonic() + timeout
-        while True:
-            while self.buf[:1] in (b"+", b"-"):
-                self.acks.append(self.buf[:1].decode())
-                self.buf = self.buf[1:]
-            if self.buf[:1] == b"$":
-                h = self.buf.find(b"#")
-                if h >= 0 and len(self.buf) >= h + 3:
-                    body = self.buf[1:h]
-                    self.buf = self.buf[h + 3:]
-                    if not self.noack:
-                        self.send(b"+")
-                    return decode(body).decode("latin-1")
-            elif self.buf:
-                self.buf = self.buf[1:]      # noise
-                continue
-            if time.monotonic() >= deadline:
-                return None
-            self._fill(deadline)
-
-    def cmd(self, payload, timeout=5.0):
-        self.send(frame(payload))
-        return self.reply(timeout)
 
 
 def connect():
@@ -141,7 +99,7 @@ def health(what):
 def expect_reply(payload, pred, what, raw=None):
     if raw is not None:
         c.send(raw)
-        r = c.reply()
+        r = c.packet()
     else:
         r = c.cmd(payload)
     check(r is not None and pred(r), f"{what}: reply {(r if r is None else r[:60])!r}")
@@ -218,13 +176,13 @@ expect_reply(None, lambda r: True, "RLE with a count byte out of range ('*' then
 if psize:
     big = b"qZ" + b"a" * (psize + 16 - 2)
     c.send(b"$" + big + b"#" + b"%02x" % csum(big))
-    r = c.reply(10)
+    r = c.packet(10)
     check(r is not None and is_err(r), f"a {len(big)}-byte packet (PacketSize {psize}): E reply "
           f"({r if r is None else r[:40]!r})")
     health("an over-long packet")
     ok = b"qZ" + b"a" * (psize - 8)
     c.send(b"$" + ok + b"#" + b"%02x" % csum(ok))
-    r = c.reply(10)
+    r = c.packet(10)
     check(r == "", f"a {len(ok)}-byte packet within PacketSize: the empty reply for an unknown "
           f"query ({r if r is None else r[:40]!r})")
     health("a packet just under PacketSize")
