@@ -19,10 +19,18 @@ extern volatile unsigned long brks[2], bad_imm[2], loop_x19, loop_x20;
 unsigned long secondary_stacks[2][STACK_BYTES / 8] __attribute__((aligned(16)));
 
 void set_brkstep_vectors(void);
+void never_called(void);
 void step_loop(void);
 void secondary_main(unsigned long cpu) __attribute__((noreturn));
 void secondary_entry(void);
 int main(void);
+
+/* a place for gdb's breakpoint that is never hit: while gdb has a breakpoint in, brkvm traps
+ * every BRK of every vCPU (KVM_GUESTDBG_USE_SW_BP) and re-injects the guest's own */
+__attribute__((noinline)) void never_called(void)
+{
+    stop1 = 1;
+}
 
 void secondary_main(unsigned long cpu)
 {
@@ -65,6 +73,8 @@ int main(void)
     }
     while (!up1)
         ;
+    if (up1 == 2)   /* never: keeps never_called() linked */
+        never_called();
     start = SYSREG_READ("cntvct_el0");
     step_loop();
     do

@@ -1,6 +1,8 @@
 """brkstep.py - gdb single-steps one vCPU while the guest takes its own BRKs (the brkstep guest,
 tests/guests/brkstep.c; issue 12): vCPU 1 executes `brk #0x77` at 10 kHz of its virtual time,
 vCPU 0 loops over its own `brk #0x55` (step_loop), each BRK handled by the guest's vector table.
+A breakpoint at never_called (never hit) stays in throughout, so brkvm traps the BRKs of both
+vCPUs and re-injects them (without one, only the stepped vCPU's BRKs would leave the guest).
   A: `stepi` on thread 1 (vCPU 0) through STEP_ROUNDS rounds of step_loop (gdb lets vCPU 1 run
      during each step): every stop is the end of a step on thread 1, the path of every round is
      the path of the first (add, the guest's brk into its own vector, its handler, eret, the
@@ -60,6 +62,10 @@ threads = gdb.selected_inferior().threads()
 check(len(threads) == 2, f"gdb sees 2 threads ({len(threads)})")
 check(val("up1") == 1, "vCPU 1 is up and taking its BRKs")
 run("delete")
+# a breakpoint that is never hit: with it in, brkvm traps every vCPU's BRKs (not only the
+# stepped one's) and re-injects the guest's own, so vCPU 1's BRKs go through brkvm during A and
+# vCPU 0's during B
+run("break never_called")
 
 # ---- A: stepi on thread 1 through STEP_ROUNDS rounds ----
 brks1_a = val("brks[1]")
@@ -98,6 +104,13 @@ check(val("brks[0]") - brks0_a == STEP_ROUNDS,
 # ---- B: vCPU 1 back to back; stepi on thread 2 while vCPU 0 runs its BRK loop ----
 run("set var hz = 0")
 run("thread 2")
+# vCPU 1 may have stopped inside its handler (a BRK it took before B): out of it first, so
+# that the count below starts between two BRKs
+lead = 0
+while handler[0] <= pc() < handler[1] and lead < 100:
+    stepi()
+    lead += 1
+log(f"thread 2 stepped {lead} times out of its handler before B")
 brks1_b, brks0_b = val("brks[1]"), val("brks[0]")
 entries, wrong, nsteps, t0 = 0, [], 0, time.monotonic()
 while nsteps < THREAD2_STEPS or handler[0] <= pc() < handler[1]:
@@ -125,7 +138,7 @@ check(brks1_delta_b == entries, f"vCPU 1's handler counted exactly the BRKs gdb 
 # ---- C: a breakpoint where the guest's handler returns, CONTINUES times, vCPU 1 at 10 kHz ----
 run("set var hz = 10000")
 run("thread 1")
-run(f"break *{after:#x}")
+run(f"break *{after:#x}")   # never_called's stays in too
 brks1_c, x19_prev = val("brks[1]"), None
 wrong, t0 = [], time.monotonic()
 for i in range(CONTINUES):
