@@ -20,6 +20,8 @@ ok() { echo "ok: $*"; }
 # run_brkvm OUTFILE ARGS...: run `brkvm ARGS` for at most $RUN_LIMIT seconds (default 30),
 # its stdout+stderr streamed to the console (prefixed "| ") and saved in OUTFILE; the exit code
 # goes to $RC (137: killed at the limit).
+# Two seconds before the limit a watcher prints where brkvm's threads wait in the kernel
+# (hang_report, on stderr: not in OUTFILE), the first clue to a hang.
 RUN_LIMIT=30
 run_brkvm() {
     out=$1; shift
@@ -27,13 +29,43 @@ run_brkvm() {
     : > "$out"
     # a read loop, not tee | sed: those buffer a pipe, hiding lines (e.g. the gdb stub's
     # "listening" line that the runner waits for) until brkvm exits
-    { timeout -s KILL "$RUN_LIMIT" brkvm "$@" 2>&1 </dev/null; echo $? > /tmp/run_brkvm.rc; } |
+    { timeout -s KILL "$RUN_LIMIT" brkvm "$@" 2>&1 </dev/null &
+      tpid=$!
+      (exec >&2; hang_watch "$tpid" $((RUN_LIMIT - 2))) &   # exec: no copy of the pipe kept
+      wait "$tpid"; echo $? > /tmp/run_brkvm.rc; } |
         while IFS= read -r line; do
             printf '  | %s\n' "$line"
             printf '%s\n' "$line" >> "$out"
         done
     RC=$(cat /tmp/run_brkvm.rc)
     echo "  (exit $RC$([ "$RC" = 137 ] && echo ": killed after ${RUN_LIMIT}s"))"
+}
+
+# hang_watch TPID SECONDS: hang_report TPID if it still runs after SECONDS (polls each second,
+# so it ends within one of TPID)
+hang_watch() {
+    i=0
+    while [ $i -lt "$2" ]; do
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 1
+        i=$((i + 1))
+    done
+    hang_report "$1"
+}
+
+# hang_report TPID: the brkvm that `timeout` (pid TPID) runs, if still there: each thread's name,
+# state, kernel wait channel and kernel stack.  (Busybox's timeout execs the command in its own
+# pid; another timeout may run it as a child: both are looked at.)
+hang_report() {
+    for p in /proc/[0-9]*; do
+        [ "${p#/proc/}" = "$1" ] || [ "$(cut -d' ' -f4 "$p/stat" 2>/dev/null)" = "$1" ] || continue
+        [ "$(cat "$p/comm" 2>/dev/null)" = brkvm ] || continue
+        echo "HANG-REPORT brkvm (pid ${p#/proc/}) near its ${RUN_LIMIT}s limit, its threads:"
+        for t in "$p"/task/*; do
+            echo "HANG-REPORT   $(cat "$t/comm" 2>/dev/null): state $(cut -d' ' -f3 "$t/stat" 2>/dev/null), wchan $(cat "$t/wchan" 2>/dev/null)"
+            sed 's/^/HANG-REPORT     /' "$t/stack" 2>/dev/null | head -8
+        done
+    done
 }
 
 # expect_line FILE PATTERN: FILE contains a line matching the grep -E PATTERN
