@@ -20,7 +20,8 @@ import sys
 import time
 
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
-from brkvm_test import check, connect, cont_expect_end, done, log, pc, reg, run, sym_addr  # noqa
+from brkvm_test import (check, connect, cont_expect_end, done, log, pc, record_stops, reg,  # noqa
+                        run, sym_addr)
 
 import gdb  # noqa: E402
 
@@ -29,9 +30,7 @@ THREAD2_STEPS = 300
 CONTINUES = 100
 ELF = os.path.join(os.environ["BRKVM_GUESTS"], "brkstep.elf")
 
-events = []
-gdb.events.stop.connect(lambda ev: events.append(
-    (type(ev).__name__, getattr(ev, "stop_signal", None))))
+events = record_stops()
 
 
 def val(expr):
@@ -53,6 +52,12 @@ connect(ELF)
 top, brk, after = sym_addr("step_top"), sym_addr("step_brk"), sym_addr("step_after")
 vectors = sym_addr("brkstep_vectors")
 handler = (sym_addr("set_brkstep_vectors"), sym_addr("step_loop"))  # the table and bs_sync
+
+
+def in_handler(a):
+    return handler[0] <= a < handler[1]
+
+
 run(f"set var rounds = {1 << 40}")
 run(f"break *{top:#x}")
 run("continue")
@@ -89,9 +94,8 @@ check(not wrong, f"each of {nsteps} stepi on thread 1 ended as a step on thread 
       f"reported ({len(wrong)} others: {wrong[:3]})")
 check(len(paths) == STEP_ROUNDS, f"{STEP_ROUNDS} rounds stepped ({len(paths)} in {nsteps} steps)")
 first = paths[0] if paths else []
-check(first[:2] == [brk, vectors + 0x200] and after in first and
-      all(handler[0] <= a < handler[1] for a in first[1:first.index(after)] if a != brk)
-      if after in first else False,
+back = first.index(after) if after in first else 0
+check(first[:2] == [brk, vectors + 0x200] and back and all(map(in_handler, first[1:back])),
       f"a round: step_brk, the guest's vector (VBAR + 0x200), its handler, step_after "
       f"({len(first)} steps: {[hex(a) for a in first[:4]]}...)")
 same = sum(1 for p in paths if p == first)
@@ -107,13 +111,13 @@ run("thread 2")
 # vCPU 1 may have stopped inside its handler (a BRK it took before B): out of it first, so
 # that the count below starts between two BRKs
 lead = 0
-while handler[0] <= pc() < handler[1] and lead < 100:
+while in_handler(pc()) and lead < 100:
     stepi()
     lead += 1
 log(f"thread 2 stepped {lead} times out of its handler before B")
 brks1_b, brks0_b = val("brks[1]"), val("brks[0]")
 entries, wrong, nsteps, t0 = 0, [], 0, time.monotonic()
-while nsteps < THREAD2_STEPS or handler[0] <= pc() < handler[1]:
+while nsteps < THREAD2_STEPS or in_handler(pc()):
     p, t, evs = stepi()
     nsteps += 1
     if t != 2 or [e[0] for e in evs] != ["StopEvent"]:
