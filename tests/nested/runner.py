@@ -519,6 +519,30 @@ def run_one(args, scenario, mode):
         f" {detail}" if detail else ""), stalled
 
 
+def stall_excerpt(path, before=25, most=80):
+    """what a stalled run's log says about the stall, for the CI output (the log files stay on the
+    CI machine): the console's last lines before the runner gave up, then from the test host's
+    task dump (sysrq t) or run_brkvm's HANG-REPORT the blocks of brkvm's threads"""
+    try:
+        with open(path, errors="replace") as f:
+            lines = [l.rstrip("\n") for l in f]
+    except OSError:
+        return []
+    cut = next((i for i, l in enumerate(lines) if l.startswith("RUNNER: expect") and "sysrq" in l),
+               len(lines))
+    out = lines[max(0, cut - before):cut]
+    keep = False
+    for l in lines[cut:]:
+        m = re.search(r"\btask:(\S+)", l)
+        if m:
+            keep = re.match(r"(brkvm|vcpu\d+|virtio-|9p|gdb|lkvm|qemu)", m.group(1)) is not None
+        elif "runnable tasks:" in l:
+            keep = False
+        if keep or "HANG-REPORT" in l:
+            out.append(l)
+    return out[:most]
+
+
 def sysrq_dump(p, log):
     """ask the test host's kernel for every task's state and kernel stack (a break on the serial
     line, QEMU -nographic's Ctrl-A b, then sysrq 't'; the test host's init allows sysrq) and give
@@ -615,6 +639,8 @@ def main():
                 print(f"STALL {n} [{m}] {first}; first run's log kept as "
                       f"{os.path.relpath(log1[:-4] + '.stall1.log', TOP)}; running it again",
                       flush=True)
+                for line in stall_excerpt(log1[:-4] + ".stall1.log"):
+                    print("  | " + line, flush=True)
                 passed, detail, _ = run_one(args, n, m)
                 nretried += passed
                 if passed:

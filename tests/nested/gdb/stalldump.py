@@ -7,6 +7,8 @@ import sys
 sys.path.insert(0, os.environ["BRKVM_GDBLIB"])
 from brkvm_test import check, connect, done, log, run  # noqa: E402
 
+import gdb  # noqa: E402
+
 KIND = os.environ.get("BRKVM_VAR_stallkind", "none")
 if KIND == "none":
     check(True, "no stall to look at")
@@ -17,7 +19,7 @@ elif KIND == "mmiopoke":
     run(f"file {os.path.join(os.environ['BRKVM_GUESTS'], 'mmiopoke.elf')}")
 connect()
 log(run("info threads"))
-threads = [t.num for t in __import__("gdb").selected_inferior().threads()]
+threads = [t.num for t in gdb.selected_inferior().threads()]
 for t in sorted(threads):
     run(f"thread {t}")
     log(f"--- thread {t}")
