@@ -285,14 +285,19 @@ def san_verdict(tags, lines):
     return True, f"sanitize {kind}: no report"
 
 
+def log_path(args, scenario, mode):
+    """build/nested/logs/NAME-MODE[-SANITIZER].log, a run's console log"""
+    suffix = f"-{args.sanitize}" if args.sanitize else ""
+    return os.path.join(OUT, "logs", f"{scenario}-{mode}{suffix}.log")
+
+
 def run_one(args, scenario, mode):
     """Boot once; return (passed, detail) after writing the console to the log file."""
     tags = scenario_tags(scenario, args.sanitize)
     limit = tags["timeout"]
     timeout = args.timeout or max(180, limit + BOOT_MARGIN)
     os.makedirs(os.path.join(OUT, "logs"), exist_ok=True)
-    suffix = f"-{args.sanitize}" if args.sanitize else ""
-    logpath = os.path.join(OUT, "logs", f"{scenario}-{mode}{suffix}.log")
+    logpath = log_path(args, scenario, mode)
     port = (args.gdb_port or free_port()) if uses_gdb(tags) else 0
     gdbprog = gdb_program(tags) if uses_gdb(tags) else None   # (built before the boot)
     cmd = qemu_cmd(args, scenario, mode, limit, port)
@@ -633,7 +638,7 @@ def main():
                 # stops making progress while brkvm waits for it; tests/nested/README.md,
                 # "Stalls") gets one more run; both results are printed, the first's log kept
                 first = detail.split("\n")[0]
-                log1 = os.path.join(OUT, "logs", f"{n}-{m}{'-' + args.sanitize if args.sanitize else ''}.log")
+                log1 = log_path(args, n, m)
                 if os.path.exists(log1):
                     os.replace(log1, log1[:-4] + ".stall1.log")
                 print(f"STALL {n} [{m}] {first}; first run's log kept as "

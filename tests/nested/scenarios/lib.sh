@@ -61,10 +61,17 @@ hang_report() {
         [ "${p#/proc/}" = "$1" ] || [ "$(cut -d' ' -f4 "$p/stat" 2>/dev/null)" = "$1" ] || continue
         [ "$(cat "$p/comm" 2>/dev/null)" = brkvm ] || continue
         echo "HANG-REPORT brkvm (pid ${p#/proc/}) near its ${RUN_LIMIT}s limit, its threads:"
-        for t in "$p"/task/*; do
-            echo "HANG-REPORT   $(cat "$t/comm" 2>/dev/null): state $(cut -d' ' -f3 "$t/stat" 2>/dev/null), wchan $(cat "$t/wchan" 2>/dev/null)"
-            sed 's/^/HANG-REPORT     /' "$t/stack" 2>/dev/null | head -8
-        done
+        thread_states "${p#/proc/}" "HANG-REPORT  " 8
+    done
+}
+
+# thread_states PID PREFIX STACKLINES: each thread of PID on a line starting with PREFIX: its
+# name, state, kernel wait channel and CPU time (user+system clock ticks; a vCPU's guest time
+# counts as user), then the first STACKLINES lines of its kernel stack
+thread_states() {
+    for t in /proc/$1/task/*; do
+        echo "$2 $(cat "$t/comm" 2>/dev/null): state $(cut -d' ' -f3 "$t/stat" 2>/dev/null), wchan $(cat "$t/wchan" 2>/dev/null), utime+stime $(cut -d' ' -f14,15 "$t/stat" 2>/dev/null)"
+        [ "$3" = 0 ] || sed "s/^/$2    /" "$t/stack" 2>/dev/null | head -"$3"
     done
 }
 

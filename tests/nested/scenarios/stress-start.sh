@@ -56,10 +56,7 @@ vmstat_mm() {
 
 # stall_sample N PID: its threads, KVM's counters, interrupts
 stall_sample() {
-    for t in /proc/$2/task/*; do
-        echo "STALL-THREAD-$1 $(cat $t/comm): state $(cut -d' ' -f3 $t/stat) wchan $(cat $t/wchan) utime+stime $(cut -d' ' -f14,15 $t/stat)"
-        [ $1 = 2 ] || sed 's/^/STALL-STACK     /' $t/stack | head -10
-    done
+    thread_states $2 STALL-THREAD-$1 $([ $1 = 2 ] && echo 0 || echo 10)
     echo "STALL-KVM-$1 $(kvm_counters)"
     grep -E 'timer|IPI[01]|vgic' /proc/interrupts | sed "s/^/STALL-IRQ-$1 /"
     echo "STALL-VMSTAT-$1 $(vmstat_mm)"
